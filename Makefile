@@ -1,0 +1,98 @@
+# Trygg — build, run and test. See README.md.
+#   make run    install what is missing (as root), build, create var/trygg.db with demo data, serve
+#   make test   build and run every test (unit, HTTP on SQLite and PostgreSQL, browser), sanitized too
+#   make fuzz   build the libFuzzer targets in build/fuzz/
+
+CC      ?= cc
+PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium libcurl libcmark
+CSTD    := -std=c17 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
+ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+
+LIB_SRCS  := $(shell find src -name '*.c' ! -path src/main.c | sort)
+UNIT_SRCS := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
+FUZZ_SRCS := $(wildcard fuzz/*.c)
+
+OBJ      := $(LIB_SRCS:src/%.c=build/obj/%.o)
+ASAN_OBJ := $(LIB_SRCS:src/%.c=build/asan/obj/%.o)
+UNIT_BINS      := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
+UNIT_ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
+PO_FILES := $(wildcard po/*.po)
+MO_FILES := $(PO_FILES:po/%.po=build/locale/%.mo)
+
+.PHONY: all run test deps build fuzz clean check-banned bench demo-db unit pot
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+build: build/trygg build/asan/trygg $(MO_FILES)
+
+build/trygg: build/obj/main.o $(OBJ)
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+build/asan/trygg: build/asan/obj/main.o $(ASAN_OBJ)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DTRYGG_VERSION='"$(VERSION)"' -c -o $@ $<
+
+build/asan/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP -DTRYGG_VERSION='"$(VERSION)"' -c -o $@ $<
+
+# Unit tests: one cmocka program per file under tests/unit/, linked with the library objects.
+build/tests/%: tests/unit/%.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(PKG_LIBS) -lcmocka
+
+build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) -Isrc $(PKG_CFLAGS) -o $@ $< $(ASAN_OBJ) $(PKG_LIBS) -lcmocka
+
+unit: $(UNIT_BINS) $(UNIT_ASAN_BINS)
+
+build/locale/%.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# Fails the build when a banned string function appears in src/ (see STYLE.md).
+check-banned:
+	@sh scripts/check-banned.sh
+
+run: deps
+	@$(MAKE) --no-print-directory build/trygg $(MO_FILES)
+	@mkdir -p var
+	./build/trygg migrate --database sqlite:var/trygg.db
+	@if [ ! -f var/.demo-loaded ]; then ./build/trygg demo --database sqlite:var/trygg.db && touch var/.demo-loaded; fi
+	./build/trygg serve --database sqlite:var/trygg.db --listen 127.0.0.1:8080
+
+test: deps
+	@$(MAKE) --no-print-directory check-banned
+	@$(MAKE) --no-print-directory -j2 build unit
+	@bash tests/run.sh
+
+fuzz:
+	@mkdir -p build/fuzz
+	@for f in $(FUZZ_SRCS); do \
+		n=$$(basename $$f .c); \
+		echo "clang fuzz/$$n.c"; \
+		clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) -o build/fuzz/$$n $$f \
+			$(filter-out src/main.c,$(LIB_SRCS)) $(PKG_LIBS) || exit 1; \
+	done
+
+bench: build/trygg
+	@bash bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) build/obj/main.d build/asan/obj/main.d

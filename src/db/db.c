@@ -1,0 +1,203 @@
+/*
+ * db.c — the connection pool and the dispatch to the backend chosen by the
+ * database URL (see db.h). The pool hands out at most pool_size connections
+ * and opens them lazily; a thread that finds none free waits.
+ */
+#include "db/db_backend.h"
+#include "core/util.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct db {
+	const struct db_backend *be;
+	char *url;          /* owned */
+	int pool_size;
+	int open_count;     /* connections opened so far */
+	db_conn *free_list; /* idle connections */
+	pthread_mutex_t lock;
+	pthread_cond_t available;
+};
+
+void db_set_error(db_conn *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	va_end(ap);
+}
+
+db *db_open(const char *url, int pool_size, char **err)
+{
+	const struct db_backend *be;
+	*err = NULL;
+	if (str_starts_with(url, "sqlite:"))
+		be = &db_sqlite_backend;
+	else if (str_starts_with(url, "postgresql://") || str_starts_with(url, "postgres://"))
+		be = &db_pg_backend;
+	else {
+		*err = xstrdup("database URL must start with sqlite: or postgresql://");
+		return NULL;
+	}
+	db *d = xcalloc(1, sizeof(*d));
+	d->be = be;
+	d->url = xstrdup(url);
+	d->pool_size = pool_size > 0 ? pool_size : 1;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->available, NULL);
+	/* Open one connection now so that a wrong URL is reported at once. */
+	db_conn *c = be->connect(url, err);
+	if (c == NULL) {
+		db_close(d);
+		return NULL;
+	}
+	c->be = be;
+	d->open_count = 1;
+	d->free_list = c;
+	return d;
+}
+
+void db_close(db *d)
+{
+	if (d == NULL)
+		return;
+	db_conn *c = d->free_list;
+	while (c) {
+		db_conn *next = c->next_free;
+		d->be->disconnect(c);
+		c = next;
+	}
+	pthread_mutex_destroy(&d->lock);
+	pthread_cond_destroy(&d->available);
+	free(d->url);
+	free(d);
+}
+
+db_kind db_get_kind(const db *d)
+{
+	return d->be->kind;
+}
+
+db_conn *db_acquire(db *d)
+{
+	db_conn *c = NULL;
+	pthread_mutex_lock(&d->lock);
+	for (;;) {
+		if (d->free_list) {
+			c = d->free_list;
+			d->free_list = c->next_free;
+			c->next_free = NULL;
+			break;
+		}
+		if (d->open_count < d->pool_size) {
+			d->open_count++;
+			break;
+		}
+		pthread_cond_wait(&d->available, &d->lock);
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (c == NULL) {
+		char *err = NULL;
+		c = d->be->connect(d->url, &err);
+		if (c == NULL) {
+			fprintf(stderr, "trygg: database: %s\n", err ? err : "cannot connect");
+			free(err);
+			pthread_mutex_lock(&d->lock);
+			d->open_count--;
+			pthread_cond_signal(&d->available);
+			pthread_mutex_unlock(&d->lock);
+			return NULL;
+		}
+		c->be = d->be;
+	}
+	return c;
+}
+
+void db_release(db *d, db_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->in_transaction)
+		db_rollback(c);
+	d->be->release(c);
+	pthread_mutex_lock(&d->lock);
+	c->next_free = d->free_list;
+	d->free_list = c;
+	pthread_cond_signal(&d->available);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static int db_transaction_sql(db_conn *c, const char *sql, bool in_after)
+{
+	if (c->be->exec(c, sql) != 0)
+		return -1;
+	c->in_transaction = in_after;
+	return 0;
+}
+
+int db_begin_read(db_conn *c)
+{
+	return db_transaction_sql(c, "BEGIN", true);
+}
+
+int db_begin_write(db_conn *c)
+{
+	return db_transaction_sql(c, c->be->begin_write_sql, true);
+}
+
+int db_commit(db_conn *c)
+{
+	if (db_transaction_sql(c, "COMMIT", false) != 0) {
+		db_rollback(c);
+		return -1;
+	}
+	return 0;
+}
+
+int db_rollback(db_conn *c)
+{
+	/* Keep the error that made the caller roll back. */
+	char saved[sizeof(c->errmsg)];
+	memcpy(saved, c->errmsg, sizeof(saved));
+	int rc = c->be->exec(c, "ROLLBACK");
+	c->in_transaction = false;
+	memcpy(c->errmsg, saved, sizeof(saved));
+	return rc;
+}
+
+db_stmt *db_prepare(db_conn *c, const char *sql)
+{
+	return c->be->prepare(c, sql);
+}
+
+void db_bind_text(db_stmt *s, int idx, const char *text)
+{
+	if (text == NULL)
+		s->conn->be->bind_null(s, idx);
+	else
+		s->conn->be->bind_text(s, idx, text);
+}
+
+void db_bind_int(db_stmt *s, int idx, int64_t v) { s->conn->be->bind_int(s, idx, v); }
+void db_bind_double(db_stmt *s, int idx, double v) { s->conn->be->bind_double(s, idx, v); }
+void db_bind_blob(db_stmt *s, int idx, const void *data, size_t len) { s->conn->be->bind_blob(s, idx, data, len); }
+void db_bind_null(db_stmt *s, int idx) { s->conn->be->bind_null(s, idx); }
+int db_step(db_stmt *s) { return s->conn->be->step(s); }
+bool db_column_is_null(db_stmt *s, int col) { return s->conn->be->column_is_null(s, col); }
+const char *db_column_text(db_stmt *s, int col) { return s->conn->be->column_text(s, col); }
+int64_t db_column_int(db_stmt *s, int col) { return s->conn->be->column_int(s, col); }
+double db_column_double(db_stmt *s, int col) { return s->conn->be->column_double(s, col); }
+const void *db_column_blob(db_stmt *s, int col, size_t *len) { return s->conn->be->column_blob(s, col, len); }
+int64_t db_changes(db_stmt *s) { return s->conn->be->changes(s); }
+int db_exec_script(db_conn *c, const char *sql) { return c->be->exec(c, sql); }
+const char *db_errmsg(db_conn *c) { return c->errmsg; }
+bool db_error_is_conflict(db_conn *c) { return c->conflict; }
+
+bool db_ping(db_conn *c)
+{
+	db_stmt *s = db_prepare(c, "SELECT 1");
+	return s != NULL && db_step(s) == DB_ROW && db_column_int(s, 0) == 1;
+}

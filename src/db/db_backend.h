@@ -1,0 +1,66 @@
+/*
+ * db_backend.h — what a storage backend implements for db.c. Private to src/db/.
+ * Each backend keeps its own connection struct that starts with struct db_conn
+ * and its own statement struct that starts with struct db_stmt.
+ */
+#ifndef TRYGG_DB_BACKEND_H
+#define TRYGG_DB_BACKEND_H
+
+#include "db/db.h"
+
+struct db_backend;
+
+struct db_conn {
+	const struct db_backend *be;
+	struct db_conn *next_free; /* pool free list, owned by db.c */
+	bool in_transaction;
+	bool conflict;             /* last error was a uniqueness violation */
+	char errmsg[512];
+};
+
+struct db_stmt {
+	db_conn *conn; /* the connection that owns this statement */
+	const char *sql;
+};
+
+struct db_backend {
+	/* Opens one connection. Returns NULL with an allocated *err on failure. */
+	db_conn *(*connect)(const char *url, char **err);
+	void (*disconnect)(db_conn *c);
+	/* Called when the connection goes back to the pool: resets every statement
+	 * so that no read snapshot or result outlives the request. */
+	void (*release)(db_conn *c);
+	db_stmt *(*prepare)(db_conn *c, const char *sql);
+	void (*bind_text)(db_stmt *s, int idx, const char *text);
+	void (*bind_int)(db_stmt *s, int idx, int64_t v);
+	void (*bind_double)(db_stmt *s, int idx, double v);
+	void (*bind_blob)(db_stmt *s, int idx, const void *data, size_t len);
+	void (*bind_null)(db_stmt *s, int idx);
+	int (*step)(db_stmt *s);
+	bool (*column_is_null)(db_stmt *s, int col);
+	const char *(*column_text)(db_stmt *s, int col);
+	int64_t (*column_int)(db_stmt *s, int col);
+	double (*column_double)(db_stmt *s, int col);
+	const void *(*column_blob)(db_stmt *s, int col, size_t *len);
+	int64_t (*changes)(db_stmt *s);
+	/* Runs unparameterised SQL (one or several statements). 0 or -1. */
+	int (*exec)(db_conn *c, const char *sql);
+	/* SQL that opens a writing transaction ("BEGIN IMMEDIATE" / "BEGIN"). */
+	const char *begin_write_sql;
+	/* Takes and gives back the lock that serialises migrations across processes. */
+	int (*lock_migrations)(db_conn *c);
+	int (*unlock_migrations)(db_conn *c);
+	/* Dialect strings substituted for the tokens in migrations (see migrate.c). */
+	const char *type_id;        /* {{id}}: auto-increment integer primary key */
+	const char *type_blob;      /* {{blob}} */
+	const char *type_real;      /* {{real}} */
+	db_kind kind;
+};
+
+extern const struct db_backend db_sqlite_backend;
+extern const struct db_backend db_pg_backend;
+
+/* Sets c->errmsg from a printf format. */
+void db_set_error(db_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,264 @@
+/*
+ * db_sqlite.c — the SQLite backend (see db.h, db_backend.h).
+ *
+ * Every connection runs in WAL mode with synchronous=FULL, so a write that
+ * was committed survives a crash or power loss; a busy timeout makes writers
+ * wait for each other instead of failing; foreign keys are enforced.
+ * Statements are cached per connection in a small hash table keyed by SQL.
+ */
+#include "db/db_backend.h"
+#include "core/util.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SQLITE_CACHE_BUCKETS 128
+#define SQLITE_BUSY_TIMEOUT_MS 10000
+
+typedef struct sqlite_stmt {
+	struct db_stmt base;
+	sqlite3_stmt *stmt;
+	char *sql_copy; /* owned: the cache key */
+	struct sqlite_stmt *next;
+	int64_t changes;
+} sqlite_stmt;
+
+typedef struct sqlite_conn {
+	struct db_conn base;
+	sqlite3 *handle;
+	sqlite_stmt *cache[SQLITE_CACHE_BUCKETS];
+} sqlite_conn;
+
+static unsigned sqlite_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % SQLITE_CACHE_BUCKETS;
+}
+
+static void sqlite_note_error(sqlite_conn *c)
+{
+	int code = sqlite3_extended_errcode(c->handle);
+	c->base.conflict = code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY;
+	db_set_error(&c->base, "sqlite: %s", sqlite3_errmsg(c->handle));
+}
+
+static db_conn *sqlite_connect(const char *url, char **err)
+{
+	const char *path = url + strlen("sqlite:");
+	sqlite_conn *c = xcalloc(1, sizeof(*c));
+	int rc = sqlite3_open_v2(path, &c->handle,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		size_t n = strlen(path) + 128;
+		*err = xmalloc(n);
+		snprintf(*err, n, "cannot open SQLite database %s: %s", path,
+			 c->handle ? sqlite3_errmsg(c->handle) : sqlite3_errstr(rc));
+		sqlite3_close(c->handle);
+		free(c);
+		return NULL;
+	}
+	sqlite3_busy_timeout(c->handle, SQLITE_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(c->handle, 1);
+	char *msg = NULL;
+	if (sqlite3_exec(c->handle,
+			 "PRAGMA journal_mode=WAL;"
+			 "PRAGMA synchronous=FULL;"
+			 "PRAGMA foreign_keys=ON;"
+			 "PRAGMA temp_store=MEMORY;",
+			 NULL, NULL, &msg) != SQLITE_OK) {
+		size_t n = strlen(path) + 128 + (msg ? strlen(msg) : 0);
+		*err = xmalloc(n);
+		snprintf(*err, n, "cannot set up SQLite database %s: %s", path, msg ? msg : "?");
+		sqlite3_free(msg);
+		sqlite3_close(c->handle);
+		free(c);
+		return NULL;
+	}
+	return &c->base;
+}
+
+static void sqlite_disconnect(db_conn *base)
+{
+	sqlite_conn *c = (sqlite_conn *)base;
+	for (int i = 0; i < SQLITE_CACHE_BUCKETS; i++) {
+		sqlite_stmt *s = c->cache[i];
+		while (s) {
+			sqlite_stmt *next = s->next;
+			sqlite3_finalize(s->stmt);
+			free(s->sql_copy);
+			free(s);
+			s = next;
+		}
+	}
+	sqlite3_close(c->handle);
+	free(c);
+}
+
+static void sqlite_release(db_conn *base)
+{
+	sqlite_conn *c = (sqlite_conn *)base;
+	for (int i = 0; i < SQLITE_CACHE_BUCKETS; i++)
+		for (sqlite_stmt *s = c->cache[i]; s; s = s->next)
+			sqlite3_reset(s->stmt);
+}
+
+static db_stmt *sqlite_prepare(db_conn *base, const char *sql)
+{
+	sqlite_conn *c = (sqlite_conn *)base;
+	unsigned h = sqlite_hash(sql);
+	for (sqlite_stmt *s = c->cache[h]; s; s = s->next) {
+		if (strcmp(s->sql_copy, sql) == 0) {
+			sqlite3_reset(s->stmt);
+			sqlite3_clear_bindings(s->stmt);
+			s->changes = 0;
+			return &s->base;
+		}
+	}
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v3(c->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
+		sqlite_note_error(c);
+		return NULL;
+	}
+	sqlite_stmt *s = xcalloc(1, sizeof(*s));
+	s->stmt = stmt;
+	s->sql_copy = xstrdup(sql);
+	s->base.conn = base;
+	s->base.sql = s->sql_copy;
+	s->next = c->cache[h];
+	c->cache[h] = s;
+	return &s->base;
+}
+
+#define STMT(s) (((sqlite_stmt *)(s))->stmt)
+
+static void sqlite_bind_text(db_stmt *s, int idx, const char *text)
+{
+	sqlite3_bind_text(STMT(s), idx, text, -1, SQLITE_TRANSIENT);
+}
+
+static void sqlite_bind_int(db_stmt *s, int idx, int64_t v)
+{
+	sqlite3_bind_int64(STMT(s), idx, v);
+}
+
+static void sqlite_bind_double(db_stmt *s, int idx, double v)
+{
+	sqlite3_bind_double(STMT(s), idx, v);
+}
+
+static void sqlite_bind_blob(db_stmt *s, int idx, const void *data, size_t len)
+{
+	sqlite3_bind_blob64(STMT(s), idx, data ? data : "", len, SQLITE_TRANSIENT);
+}
+
+static void sqlite_bind_null(db_stmt *s, int idx)
+{
+	sqlite3_bind_null(STMT(s), idx);
+}
+
+static int sqlite_step(db_stmt *base)
+{
+	sqlite_stmt *s = (sqlite_stmt *)base;
+	sqlite_conn *c = (sqlite_conn *)base->conn;
+	int rc = sqlite3_step(s->stmt);
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	if (rc == SQLITE_DONE) {
+		s->changes = sqlite3_changes64(c->handle);
+		sqlite3_reset(s->stmt);
+		return DB_DONE;
+	}
+	sqlite_note_error(c);
+	sqlite3_reset(s->stmt);
+	return DB_ERROR;
+}
+
+static bool sqlite_column_is_null(db_stmt *s, int col)
+{
+	return sqlite3_column_type(STMT(s), col) == SQLITE_NULL;
+}
+
+static const char *sqlite_column_text(db_stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text(STMT(s), col);
+}
+
+static int64_t sqlite_column_int(db_stmt *s, int col)
+{
+	return sqlite3_column_int64(STMT(s), col);
+}
+
+static double sqlite_column_double(db_stmt *s, int col)
+{
+	return sqlite3_column_double(STMT(s), col);
+}
+
+static const void *sqlite_column_blob(db_stmt *s, int col, size_t *len)
+{
+	const void *p = sqlite3_column_blob(STMT(s), col);
+	*len = (size_t)sqlite3_column_bytes(STMT(s), col);
+	return p;
+}
+
+static int64_t sqlite_changes(db_stmt *s)
+{
+	return ((sqlite_stmt *)s)->changes;
+}
+
+static int sqlite_exec(db_conn *base, const char *sql)
+{
+	sqlite_conn *c = (sqlite_conn *)base;
+	char *msg = NULL;
+	if (sqlite3_exec(c->handle, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int code = sqlite3_extended_errcode(c->handle);
+		c->base.conflict = code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY;
+		db_set_error(base, "sqlite: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* SQLite serialises writers itself: BEGIN IMMEDIATE in db_migrate is the lock. */
+static int sqlite_lock_migrations(db_conn *c)
+{
+	(void)c;
+	return 0;
+}
+
+static int sqlite_unlock_migrations(db_conn *c)
+{
+	(void)c;
+	return 0;
+}
+
+const struct db_backend db_sqlite_backend = {
+	.connect = sqlite_connect,
+	.disconnect = sqlite_disconnect,
+	.release = sqlite_release,
+	.prepare = sqlite_prepare,
+	.bind_text = sqlite_bind_text,
+	.bind_int = sqlite_bind_int,
+	.bind_double = sqlite_bind_double,
+	.bind_blob = sqlite_bind_blob,
+	.bind_null = sqlite_bind_null,
+	.step = sqlite_step,
+	.column_is_null = sqlite_column_is_null,
+	.column_text = sqlite_column_text,
+	.column_int = sqlite_column_int,
+	.column_double = sqlite_column_double,
+	.column_blob = sqlite_column_blob,
+	.changes = sqlite_changes,
+	.exec = sqlite_exec,
+	.begin_write_sql = "BEGIN IMMEDIATE",
+	.lock_migrations = sqlite_lock_migrations,
+	.unlock_migrations = sqlite_unlock_migrations,
+	.type_id = "INTEGER PRIMARY KEY AUTOINCREMENT",
+	.type_blob = "BLOB",
+	.type_real = "REAL",
+	.kind = DB_SQLITE,
+};

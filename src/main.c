@@ -1,0 +1,470 @@
+/*
+ * main.c — the trygg command: serve, migrate, demo, user. Parses the command
+ * line, reads the configuration, and hands over to the modules.
+ * Exit status: 0 success, 1 failure while running, 2 bad usage.
+ */
+#include "auth/auth.h"
+#include "core/config.h"
+#include "core/util.h"
+#include "demo/demo.h"
+#include "http/http.h"
+#include "web/web.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef TRYGG_VERSION
+#define TRYGG_VERSION "0.0.0"
+#endif
+
+#define EXIT_USAGE 2
+
+static const char usage_main[] =
+	"Usage: trygg COMMAND [OPTIONS]\n"
+	"\n"
+	"Trygg — the joint safety work of a municipality and its police.\n"
+	"\n"
+	"Commands:\n"
+	"  serve                 serve the web site and API\n"
+	"  migrate               bring the database schema up to date\n"
+	"  demo                  load demo data (Partille)\n"
+	"  user add EMAIL --role ROLE[,ROLE…] [--name NAME]\n"
+	"                        add a staff account (password from standard input,\n"
+	"                        or generated and printed when input is a terminal or empty)\n"
+	"  user list             list staff accounts\n"
+	"\n"
+	"Options for every command:\n"
+	"  --database URL        sqlite:PATH (default sqlite:var/trygg.db) or postgresql://…\n"
+	"  --config FILE         configuration file (key = value lines)\n"
+	"  -h, --help            show help for the command\n"
+	"  --version             show the version\n"
+	"\n"
+	"Roles: handlaggare, samordnare, polis, admin.\n";
+
+static const char usage_serve[] =
+	"Usage: trygg serve [--listen ADDR:PORT] [--database URL] [--config FILE]\n"
+	"\n"
+	"Serves Trygg over HTTP (default 127.0.0.1:8080). Applies pending migrations first.\n"
+	"Put a TLS-terminating reverse proxy in front of it in production (see README).\n"
+	"SIGTERM or SIGINT: stop accepting, finish requests in flight, close the database.\n";
+
+static const char usage_migrate[] =
+	"Usage: trygg migrate [--database URL] [--config FILE]\n"
+	"\n"
+	"Applies every migration not yet applied, each in its own transaction.\n";
+
+static const char usage_demo[] =
+	"Usage: trygg demo [--database URL] [--config FILE]\n"
+	"\n"
+	"Loads the demo data for Partille, including one staff login per role, and\n"
+	"prints those logins. Running it again changes nothing.\n";
+
+static const char usage_user[] =
+	"Usage: trygg user add EMAIL --role ROLE[,ROLE…] [--name NAME] [--database URL]\n"
+	"       trygg user list [--database URL]\n"
+	"\n"
+	"'user add' reads the password from standard input (one line, at least 12\n"
+	"characters); when standard input is a terminal or empty, it generates one and\n"
+	"prints it. The new user must change a generated password at first login.\n"
+	"Roles: handlaggare, samordnare, polis, admin.\n";
+
+typedef struct options {
+	config cfg;
+	const char *role;
+	const char *name;
+	bool help;
+	int argc; /* positional arguments after the command */
+	char **argv;
+} options;
+
+/* Prints "trygg: " and message, with its one "%s" replaced by arg, then the usage.
+ * Returns EXIT_USAGE. */
+static int usage_error(const char *usage, const char *message, const char *arg)
+{
+	const char *hole = strstr(message, "%s");
+	fputs("trygg: ", stderr);
+	if (hole) {
+		fwrite(message, 1, (size_t)(hole - message), stderr);
+		fputs(arg, stderr);
+		fputs(hole + 2, stderr);
+	} else {
+		fputs(message, stderr);
+	}
+	fputs("\n\n", stderr);
+	fputs(usage, stderr);
+	return EXIT_USAGE;
+}
+
+/* Parses the options of a command. Returns 0, or EXIT_USAGE after a message. */
+static int parse_options(options *o, int argc, char **argv, const char *usage, bool serve, bool user)
+{
+	enum { OPT_LISTEN = 1000, OPT_DATABASE, OPT_CONFIG, OPT_ROLE, OPT_NAME };
+	static const struct option long_opts[] = {
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "database", required_argument, NULL, OPT_DATABASE },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *database = NULL, *listen = NULL, *config_file = NULL;
+	int c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_LISTEN:
+			if (!serve)
+				return usage_error(usage, "--listen is only for 'serve'%s", "");
+			listen = optarg;
+			break;
+		case OPT_DATABASE: database = optarg; break;
+		case OPT_CONFIG: config_file = optarg; break;
+		case OPT_ROLE:
+			if (!user)
+				return usage_error(usage, "--role is only for 'user add'%s", "");
+			o->role = optarg;
+			break;
+		case OPT_NAME:
+			if (!user)
+				return usage_error(usage, "--name is only for 'user add'%s", "");
+			o->name = optarg;
+			break;
+		case 'h': o->help = true; break;
+		default:
+			return usage_error(usage, "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	o->argc = argc - optind;
+	o->argv = argv + optind;
+	if (o->help)
+		return 0;
+	char *err = NULL;
+	if (config_file && config_load_file(&o->cfg, config_file, &err) != 0) {
+		fprintf(stderr, "trygg: %s\n", err);
+		free(err);
+		return EXIT_USAGE;
+	}
+	if (database) {
+		free(o->cfg.database);
+		o->cfg.database = xstrdup(database);
+	}
+	if (listen && config_set_listen(&o->cfg, listen) != 0)
+		return usage_error(usage, "--listen '%s' is not ADDRESS:PORT", listen);
+	if (!str_starts_with(o->cfg.database, "sqlite:") && !str_starts_with(o->cfg.database, "postgresql://") &&
+	    !str_starts_with(o->cfg.database, "postgres://"))
+		return usage_error(usage, "--database '%s' must start with sqlite: or postgresql://", o->cfg.database);
+	if (o->cfg.timezone && *o->cfg.timezone)
+		setenv("TZ", o->cfg.timezone, 1);
+	tzset();
+	return 0;
+}
+
+/* Makes the folder of a SQLite database file, so a fresh checkout just works. */
+static void ensure_sqlite_folder(const char *url)
+{
+	if (!str_starts_with(url, "sqlite:"))
+		return;
+	const char *path = url + strlen("sqlite:");
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL || slash == path)
+		return;
+	char *dir = xstrndup(path, (size_t)(slash - path));
+	mkdir(dir, 0750);
+	free(dir);
+}
+
+/* The security headers sent with every response. */
+static const char *const security_headers[] = {
+	"Content-Security-Policy",
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; "
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+	"X-Content-Type-Options", "nosniff",
+	"Referrer-Policy", "same-origin",
+	"X-Frame-Options", "DENY",
+	"Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()",
+	"Cross-Origin-Opener-Policy", "same-origin",
+	NULL, NULL,
+};
+
+/* Joins the route tables of the platform and of every feature. Caller frees. */
+static http_route *collect_routes(size_t *count)
+{
+	static const struct {
+		const http_route *routes;
+		const size_t *count;
+	} tables[] = {
+		{ web_routes, &web_route_count },
+		{ auth_routes, &auth_route_count },
+	};
+	size_t n = 0, k = 0;
+	for (size_t i = 0; i < ARRAY_LEN(tables); i++)
+		n += *tables[i].count;
+	http_route *all = xcalloc(n, sizeof(*all));
+	for (size_t i = 0; i < ARRAY_LEN(tables); i++)
+		for (size_t j = 0; j < *tables[i].count; j++)
+			all[k++] = tables[i].routes[j];
+	*count = n;
+	return all;
+}
+
+static int cmd_serve(options *o)
+{
+	app a;
+	char *err = NULL;
+	int rc = 1;
+	FILE *log = NULL;
+	http_server *srv = NULL;
+	http_route *routes = NULL;
+	sigset_t stop;
+
+	ensure_sqlite_folder(o->cfg.database);
+	mkdir(o->cfg.data_dir, 0750);
+	mkdir(o->cfg.upload_dir, 0700);
+	if (app_open(&a, &o->cfg, &err) != 0) {
+		fprintf(stderr, "trygg: %s\n", err ? err : "cannot start");
+		free(err);
+		return 1;
+	}
+	if (strcmp(o->cfg.access_log, "-") == 0)
+		log = stderr;
+	else if (*o->cfg.access_log && (log = fopen(o->cfg.access_log, "a")) == NULL) {
+		fprintf(stderr, "trygg: cannot open access log %s\n", o->cfg.access_log);
+		goto out;
+	}
+	routes = collect_routes(&a.route_count);
+	a.routes = routes;
+	a.security_headers = security_headers;
+
+	http_server_config hc = {
+		.listen_addr = o->cfg.listen_addr,
+		.port = o->cfg.port,
+		.threads = o->cfg.threads,
+		.connection_limit = o->cfg.connection_limit,
+		.per_ip_limit = o->cfg.per_ip_limit,
+		.timeout_seconds = o->cfg.timeout_seconds,
+		.connection_memory = o->cfg.connection_memory,
+		.body_limit = o->cfg.body_limit,
+		.upload_limit = o->cfg.upload_limit,
+		.upload_file_limit = o->cfg.upload_file_limit,
+		.upload_dir = o->cfg.upload_dir,
+		.trust_proxy = o->cfg.trust_proxy,
+		.routes = routes,
+		.route_count = a.route_count,
+		.app = &a,
+		.before = app_before,
+		.after = app_after,
+		.error_page = app_error_page,
+		.default_headers = security_headers,
+		.access_log = log,
+	};
+
+	/* Block the stop signals before any thread starts, then wait for them here. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	srv = http_server_start(&hc, &err);
+	if (srv == NULL) {
+		fprintf(stderr, "trygg: %s\n", err);
+		free(err);
+		goto out;
+	}
+	fprintf(stderr, "trygg %s: serving on http://%s%s%s:%d/ (database %s)\n", TRYGG_VERSION,
+		strchr(o->cfg.listen_addr, ':') ? "[" : "", o->cfg.listen_addr,
+		strchr(o->cfg.listen_addr, ':') ? "]" : "", http_server_port(srv),
+		str_starts_with(o->cfg.database, "sqlite:") ? o->cfg.database : "postgresql");
+	int sig = 0;
+	sigwait(&stop, &sig);
+	fprintf(stderr, "trygg: stopping (signal %d): finishing requests in flight\n", sig);
+	http_server_stop(srv, o->cfg.grace_seconds);
+	rc = 0;
+out:
+	if (log && log != stderr)
+		fclose(log);
+	app_close(&a);
+	free(routes);
+	if (rc == 0)
+		fprintf(stderr, "trygg: stopped\n");
+	return rc;
+}
+
+static int cmd_migrate(options *o)
+{
+	char *err = NULL;
+	ensure_sqlite_folder(o->cfg.database);
+	db *d = db_open(o->cfg.database, 1, &err);
+	buf dir = BUF_INIT;
+	int rc = 1;
+	if (d == NULL)
+		goto out;
+	buf_printf(&dir, "%s/migrations", o->cfg.share_dir);
+	if (db_migrate(d, dir.data, &err) != 0)
+		goto out;
+	printf("Database is up to date.\n");
+	rc = 0;
+out:
+	if (err)
+		fprintf(stderr, "trygg: %s\n", err);
+	free(err);
+	buf_free(&dir);
+	db_close(d);
+	return rc;
+}
+
+/* Opens the database, migrated, for a command-line task. Returns NULL after a message. */
+static db *open_migrated(options *o)
+{
+	char *err = NULL;
+	buf dir = BUF_INIT;
+	ensure_sqlite_folder(o->cfg.database);
+	db *d = db_open(o->cfg.database, 1, &err);
+	if (d) {
+		buf_printf(&dir, "%s/migrations", o->cfg.share_dir);
+		if (db_migrate(d, dir.data, &err) != 0) {
+			db_close(d);
+			d = NULL;
+		}
+	}
+	if (d == NULL)
+		fprintf(stderr, "trygg: %s\n", err ? err : "cannot open the database");
+	free(err);
+	buf_free(&dir);
+	return d;
+}
+
+static int cmd_demo(options *o)
+{
+	db *d = open_migrated(o);
+	if (d == NULL)
+		return 1;
+	int rc = demo_load(d, &o->cfg, stdout) == 0 ? 0 : 1;
+	db_close(d);
+	return rc;
+}
+
+/* Reads one line of password from standard input; NULL when none was given. */
+static char *read_password(void)
+{
+	if (isatty(STDIN_FILENO))
+		return NULL;
+	char line[1024];
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return NULL;
+	line[strcspn(line, "\r\n")] = '\0';
+	if (line[0] == '\0')
+		return NULL;
+	char *p = xstrdup(line);
+	sodium_memzero(line, sizeof(line));
+	return p;
+}
+
+static int cmd_user(options *o)
+{
+	if (o->argc < 1)
+		return usage_error(usage_user, "missing 'add' or 'list'%s", "");
+	if (strcmp(o->argv[0], "list") == 0) {
+		if (o->argc != 1)
+			return usage_error(usage_user, "unexpected argument '%s'", o->argv[1]);
+		db *d = open_migrated(o);
+		if (d == NULL)
+			return 1;
+		db_conn *c = db_acquire(d);
+		int rc = c && account_list_print(c, stdout) == 0 ? 0 : 1;
+		db_release(d, c);
+		db_close(d);
+		return rc;
+	}
+	if (strcmp(o->argv[0], "add") != 0)
+		return usage_error(usage_user, "unknown user command '%s'", o->argv[0]);
+	if (o->argc != 2)
+		return usage_error(usage_user, "'user add' takes one e-mail address%s", "");
+	unsigned roles = 0;
+	if (o->role == NULL)
+		return usage_error(usage_user, "'user add' needs --role%s", "");
+	if (role_parse(o->role, &roles) != 0 || roles == 0)
+		return usage_error(usage_user, "unknown role in '%s'", o->role);
+	if (sodium_init() < 0)
+		return 1;
+	char *password = read_password(), *generated = NULL, *err = NULL;
+	db *d = open_migrated(o);
+	int rc = 1;
+	if (d == NULL)
+		goto out;
+	db_conn *c = db_acquire(d);
+	if (c == NULL)
+		goto out;
+	int64_t id = account_create(c, &o->cfg, o->argv[1], o->name ? o->name : "", roles, password, &generated, &err);
+	if (id > 0)
+		audit_write(c, 0, "user.create", "", o->argv[1]);
+	db_release(d, c);
+	if (id < 0) {
+		fprintf(stderr, "trygg: %s\n", err ? err : "cannot add the user");
+		goto out;
+	}
+	printf("Added %s (id %lld).\n", o->argv[1], (long long)id);
+	if (generated)
+		printf("Password: %s\n(The user must change it at first login.)\n", generated);
+	rc = 0;
+out:
+	if (password) {
+		sodium_memzero(password, strlen(password));
+		free(password);
+	}
+	free(generated);
+	free(err);
+	db_close(d);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct command {
+		const char *name;
+		int (*run)(options *);
+		const char *usage;
+		bool serve, user;
+	} commands[] = {
+		{ "serve", cmd_serve, usage_serve, true, false },
+		{ "migrate", cmd_migrate, usage_migrate, false, false },
+		{ "demo", cmd_demo, usage_demo, false, false },
+		{ "user", cmd_user, usage_user, false, true },
+	};
+	if (argc < 2)
+		return usage_error(usage_main, "missing command%s", "");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("trygg %s\n", TRYGG_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		options o;
+		memset(&o, 0, sizeof(o));
+		config_defaults(&o.cfg);
+		int rc = parse_options(&o, argc - 1, argv + 1, commands[i].usage, commands[i].serve, commands[i].user);
+		if (rc == 0 && !o.help && !commands[i].user && o.argc > 0)
+			rc = usage_error(commands[i].usage, "unexpected argument '%s'", o.argv[0]);
+		else if (rc == 0 && o.help)
+			fputs(commands[i].usage, stdout);
+		else if (rc == 0)
+			rc = commands[i].run(&o);
+		config_free(&o.cfg);
+		return rc;
+	}
+	return usage_error(usage_main, "unknown command '%s'", argv[1]);
+}

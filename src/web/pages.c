@@ -1,0 +1,133 @@
+/*
+ * pages.c — the platform's own routes: health check, static files, language
+ * switch, the public front page and the staff start page (one section per
+ * role held). Features add their pages through their own route tables.
+ */
+#include "web/web.h"
+#include "core/util.h"
+
+#include <string.h>
+
+/* GET /healthz — 200 "ok" when the database answers, 503 otherwise. */
+static int page_healthz(http_req *r)
+{
+	r->content_type = "application/json";
+	http_set_header(r, "Cache-Control", "no-store");
+	if (web_db(r) == NULL || !db_ping(web_db(r))) {
+		buf_puts(&r->body, "{\"status\":\"unavailable\",\"database\":false}\n");
+		return 503;
+	}
+	buf_puts(&r->body, "{\"status\":\"ok\",\"database\":true}\n");
+	return 200;
+}
+
+static int page_asset(http_req *r)
+{
+	return asset_serve(web_app(r)->assets, r, http_param(r, "path"), http_param(r, "fingerprint"));
+}
+
+static int page_static(http_req *r)
+{
+	return asset_serve(web_app(r)->assets, r, http_param(r, "path"), NULL);
+}
+
+/* Accepts only local paths, so the switch cannot send anyone elsewhere. */
+static const char *local_path(const char *next)
+{
+	if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
+		return "/";
+	return next;
+}
+
+/* GET /sprak?lang=en&next=/path — remembers the chosen language for a year.
+ * Only a preference cookie is set; nothing on the server changes. */
+static int page_language(http_req *r)
+{
+	const char *lang = i18n_language(http_query(r, "lang"));
+	if (lang == NULL)
+		return web_error(r, 400, T(r, "Okänt språk."));
+	http_set_cookie(r, "lang", lang, 365L * 24 * 3600);
+	return http_redirect(r, local_path(http_query(r, "next")));
+}
+
+static int page_home(http_req *r)
+{
+	json_t *d = json_object();
+	json_object_set_new(d, "title", json_string(T(r, "Startsida")));
+	return web_render(r, 200, "home", d);
+}
+
+/* What each role does, and where its work starts. Features add links here as they arrive. */
+static const struct role_section {
+	unsigned role;
+	const char *label;
+	const char *description;
+} role_sections[] = {
+	{ ROLE_HANDLAGGARE, "Handläggare", "Tar emot och handlägger felanmälningar från invånare." },
+	{ ROLE_SAMORDNARE, "Samordnare", "Samordnar trygghetsarbetet, lägesbilden och medborgarlöftet." },
+	{ ROLE_POLIS, "Polis", "Läser tips från allmänheten och deltar i lägesbild och medborgarlöfte." },
+	{ ROLE_ADMIN, "Administratör", "Hanterar användare och inställningar och läser granskningsloggen." },
+};
+
+static const struct role_link {
+	unsigned roles;
+	const char *href;
+	const char *label;
+} role_links[] = {
+	{ ROLE_ADMIN, "/personal/anvandare", "Användare och roller" },
+	{ ROLE_ADMIN, "/personal/logg", "Granskningslogg" },
+};
+
+/* GET /personal/ — the start page, with what each of the user's roles may do. */
+static int page_staff_start(http_req *r)
+{
+	web_state *w = web(r);
+	json_t *d = json_object(), *roles = json_array(), *sections = json_array();
+	for (size_t i = 0; i < ARRAY_LEN(role_sections); i++) {
+		if (!(w->user->roles & role_sections[i].role))
+			continue;
+		json_t *item = json_object();
+		json_object_set_new(item, "label", json_string(T(r, role_sections[i].label)));
+		json_object_set_new(item, "description", json_string(T(r, role_sections[i].description)));
+		json_array_append_new(roles, item);
+		json_t *links = json_array();
+		for (size_t k = 0; k < ARRAY_LEN(role_links); k++) {
+			if (!(role_links[k].roles & role_sections[i].role))
+				continue;
+			json_t *l = json_object();
+			json_object_set_new(l, "href", json_string(role_links[k].href));
+			json_object_set_new(l, "label", json_string(T(r, role_links[k].label)));
+			json_array_append_new(links, l);
+		}
+		if (json_array_size(links) > 0) {
+			json_t *s = json_object();
+			json_object_set_new(s, "title", json_string(T(r, role_sections[i].label)));
+			json_object_set_new(s, "links", links);
+			json_array_append_new(sections, s);
+		} else {
+			json_decref(links);
+		}
+	}
+	json_object_set_new(d, "title", json_string(T(r, "Personalsidor")));
+	json_object_set_new(d, "roles", roles);
+	json_object_set_new(d, "sections", sections);
+	return web_render(r, 200, "personal/start", d);
+}
+
+static int page_robots(http_req *r)
+{
+	r->content_type = "text/plain; charset=utf-8";
+	buf_puts(&r->body, "User-agent: *\nDisallow: /personal/\n");
+	return 200;
+}
+
+const http_route web_routes[] = {
+	{ "GET", "/", page_home, 0, 0 },
+	{ "GET", "/healthz", page_healthz, 0, 0 },
+	{ "GET", "/robots.txt", page_robots, 0, 0 },
+	{ "GET", "/assets/{fingerprint}/{path...}", page_asset, 0, 0 },
+	{ "GET", "/static/{path...}", page_static, 0, 0 },
+	{ "GET", "/sprak", page_language, 0, 0 },
+	{ "GET", "/personal/", page_staff_start, ROUTE_STAFF, 0 },
+};
+const size_t web_route_count = ARRAY_LEN(web_routes);
