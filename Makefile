@@ -49,14 +49,23 @@ build/asan/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP -DTRYGG_VERSION='"$(VERSION)"' -c -o $@ $<
 
-# Unit tests: one cmocka program per file under tests/unit/, linked with the library objects.
-build/tests/%: tests/unit/%.c $(OBJ)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(PKG_LIBS) -lcmocka
+# The library objects as archives, so that a unit test links only what it uses.
+build/libtrygg.a: $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ)
+build/asan/libtrygg.a: $(ASAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Unit tests: one cmocka program per file under tests/unit/, linked with the library.
+build/tests/%: tests/unit/%.c build/libtrygg.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) -Isrc $(PKG_CFLAGS) -o $@ $< $(ASAN_OBJ) $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libtrygg.a $(PKG_LIBS) -lcmocka
+
+build/asan/tests/%: tests/unit/%.c build/asan/libtrygg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) -Isrc $(PKG_CFLAGS) -o $@ $< build/asan/libtrygg.a $(PKG_LIBS) -lcmocka
 
 unit: $(UNIT_BINS) $(UNIT_ASAN_BINS)
 

@@ -6,6 +6,7 @@
 #include "core/buf.h"
 #include "core/util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,10 +79,14 @@ void config_defaults(config *c)
 	c->grace_seconds = 10;
 }
 
-static char *error_text(const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 1, 2)))
+static char *error_text(const char *fmt, ...)
 {
 	buf e = BUF_INIT;
-	buf_printf(&e, fmt, a, b);
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&e, fmt, ap);
+	va_end(ap);
 	return buf_detach(&e);
 }
 
@@ -189,7 +194,7 @@ int config_load_file(config *c, const char *path, char **err)
 	int lineno = 0, rc = -1;
 	*err = NULL;
 	if (f == NULL) {
-		*err = error_text("cannot read configuration file %s%s", path, "");
+		*err = error_text("cannot read configuration file %s", path);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {

@@ -15,6 +15,7 @@
 #include "core/util.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,10 +78,14 @@ static char *read_file_text(const char *path)
 	return buf_detach(&b);
 }
 
-static char *errorf(const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 1, 2)))
+static char *errorf(const char *fmt, ...)
 {
 	buf e = BUF_INIT;
-	buf_printf(&e, fmt, a, b);
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&e, fmt, ap);
+	va_end(ap);
 	return buf_detach(&e);
 }
 
@@ -103,7 +108,7 @@ static int migration_apply(db_conn *c, const char *dir, const migration *m, char
 	buf_printf(&path, "%s/%s", dir, m->name);
 	text = read_file_text(path.data);
 	if (text == NULL) {
-		*err = errorf("cannot read migration %s%s", path.data, "");
+		*err = errorf("cannot read migration %s", path.data);
 		goto out;
 	}
 	migration_translate(c->be, text, &sql);
@@ -152,18 +157,18 @@ int db_migrate(db *d, const char *dir, char **err)
 		return -1;
 	}
 	if (c->be->lock_migrations(c) != 0) {
-		*err = errorf("cannot lock for migrations: %s%s", db_errmsg(c), "");
+		*err = errorf("cannot lock for migrations: %s", db_errmsg(c));
 		goto out;
 	}
 	locked = true;
 	if (db_exec_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 			      " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)") != 0) {
-		*err = errorf("cannot create schema_migrations: %s%s", db_errmsg(c), "");
+		*err = errorf("cannot create schema_migrations: %s", db_errmsg(c));
 		goto out;
 	}
 	dh = opendir(dir);
 	if (dh == NULL) {
-		*err = errorf("cannot open migrations folder %s%s", dir, "");
+		*err = errorf("cannot open migrations folder %s", dir);
 		goto out;
 	}
 	struct dirent *e;
