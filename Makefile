@@ -86,6 +86,7 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory check-banned
+	@sh scripts/messages.sh check
 	@$(MAKE) --no-print-directory -j2 build unit
 	@bash tests/run.sh
 

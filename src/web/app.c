@@ -230,10 +230,10 @@ static const struct nav_item {
 	const char *label;
 	unsigned roles; /* 0: every logged-in staff member */
 } staff_nav[] = {
-	{ "/personal/", "Start", 0 },
-	{ "/personal/anvandare", "Användare", ROLE_ADMIN },
-	{ "/personal/logg", "Granskningslogg", ROLE_ADMIN },
-	{ "/personal/losenord", "Byt lösenord", 0 },
+	{ "/personal/", N_("Start"), 0 },
+	{ "/personal/anvandare", N_("Användare"), ROLE_ADMIN },
+	{ "/personal/logg", N_("Granskningslogg"), ROLE_ADMIN },
+	{ "/personal/losenord", N_("Byt lösenord"), 0 },
 };
 
 static json_t *common_data(http_req *r)
@@ -332,19 +332,19 @@ static const struct {
 	const char *title;
 	const char *message;
 } error_texts[] = {
-	{ 400, "Felaktig förfrågan", "Förfrågan kunde inte förstås. Kontrollera adressen eller formuläret och försök igen." },
-	{ 403, "Åtkomst nekad", "Du har inte behörighet till den här sidan." },
-	{ 404, "Sidan finns inte", "Sidan du söker finns inte. Den kan ha flyttats eller tagits bort." },
-	{ 405, "Metoden stöds inte", "Sidan kan inte användas på det sättet." },
-	{ 413, "För stor", "Det du skickade är för stort. Förminska bilderna eller skicka färre filer och försök igen." },
-	{ 429, "För många försök", "Du har gjort för många försök på kort tid. Vänta en stund och försök igen." },
-	{ 500, "Tekniskt fel", "Ett tekniskt fel uppstod. Ingenting du skickade har gått förlorat om du fick ett kvitto; försök annars igen om en stund." },
-	{ 503, "Tillfälligt otillgänglig", "Tjänsten är tillfälligt otillgänglig. Försök igen om en stund." },
+	{ 400, N_("Felaktig förfrågan"), N_("Förfrågan kunde inte förstås. Kontrollera adressen eller formuläret och försök igen.") },
+	{ 403, N_("Åtkomst nekad"), N_("Du har inte behörighet till den här sidan.") },
+	{ 404, N_("Sidan finns inte"), N_("Sidan du söker finns inte. Den kan ha flyttats eller tagits bort.") },
+	{ 405, N_("Metoden stöds inte"), N_("Sidan kan inte användas på det sättet.") },
+	{ 413, N_("För stor"), N_("Det du skickade är för stort. Förminska bilderna eller skicka färre filer och försök igen.") },
+	{ 429, N_("För många försök"), N_("Du har gjort för många försök på kort tid. Vänta en stund och försök igen.") },
+	{ 500, N_("Tekniskt fel"), N_("Ett tekniskt fel uppstod. Ingenting du skickade har gått förlorat om du fick ett kvitto; försök annars igen om en stund.") },
+	{ 503, N_("Tillfälligt otillgänglig"), N_("Tjänsten är tillfälligt otillgänglig. Försök igen om en stund.") },
 };
 
 void app_error_page(http_req *r, int status)
 {
-	const char *title = "Fel", *message = "Något gick fel.";
+	const char *title = N_("Fel"), *message = N_("Något gick fel.");
 	for (size_t i = 0; i < ARRAY_LEN(error_texts); i++) {
 		if (error_texts[i].status == status) {
 			title = error_texts[i].title;

@@ -63,10 +63,10 @@ static const struct role_section {
 	const char *label;
 	const char *description;
 } role_sections[] = {
-	{ ROLE_HANDLAGGARE, "Handläggare", "Tar emot och handlägger felanmälningar från invånare." },
-	{ ROLE_SAMORDNARE, "Samordnare", "Samordnar trygghetsarbetet, lägesbilden och medborgarlöftet." },
-	{ ROLE_POLIS, "Polis", "Läser tips från allmänheten och deltar i lägesbild och medborgarlöfte." },
-	{ ROLE_ADMIN, "Administratör", "Hanterar användare och inställningar och läser granskningsloggen." },
+	{ ROLE_HANDLAGGARE, N_("Handläggare"), N_("Tar emot och handlägger felanmälningar från invånare.") },
+	{ ROLE_SAMORDNARE, N_("Samordnare"), N_("Samordnar trygghetsarbetet, lägesbilden och medborgarlöftet.") },
+	{ ROLE_POLIS, N_("Polis"), N_("Läser tips från allmänheten och deltar i lägesbild och medborgarlöfte.") },
+	{ ROLE_ADMIN, N_("Administratör"), N_("Hanterar användare och inställningar och läser granskningsloggen.") },
 };
 
 static const struct role_link {
@@ -74,8 +74,8 @@ static const struct role_link {
 	const char *href;
 	const char *label;
 } role_links[] = {
-	{ ROLE_ADMIN, "/personal/anvandare", "Användare och roller" },
-	{ ROLE_ADMIN, "/personal/logg", "Granskningslogg" },
+	{ ROLE_ADMIN, "/personal/anvandare", N_("Användare och roller") },
+	{ ROLE_ADMIN, "/personal/logg", N_("Granskningslogg") },
 };
 
 /* GET /personal/ — the start page, with what each of the user's roles may do. */

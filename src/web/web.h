@@ -75,6 +75,8 @@ static inline db_conn *web_db(http_req *r) { return web(r)->db; }
 /* The text translated into the request's language. Mark texts for extraction with T(). */
 const char *web_t(http_req *r, const char *msgid);
 #define T(r, msgid) web_t((r), (msgid))
+/* Marks a text in a table for translation; it is translated where it is shown. */
+#define N_(msgid) (msgid)
 
 /* Cookie names: "__Host-" prefixed (which needs Secure) when served over https. */
 const char *web_cookie_name(http_req *r, const char *base);

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Extracts every translatable text into po/trygg.pot, or checks the catalogues.
+#   scripts/messages.sh pot     write po/trygg.pot (T(r, "…") in C, {{_ "…"}} in templates)
+#   scripts/messages.sh check   fail when a text has no translation in po/en.po
+# Source texts are Swedish; po/LANG.po holds each other language.
+set -eu
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Template texts become C string literals so that xgettext reads them with their places.
+find templates -name '*.html' | sort | while read -r f; do
+	grep -no '{{_ *"[^"]*"}}' "$f" | sed -E 's/^([0-9]+):\{\{_ *("[^"]*")\}\}$/#line \1 "'"$(echo "$f" | sed 's/[\/&]/\\&/g')"'"\nT(r, \2);/'
+done > "$tmp/templates.c"
+
+xgettext --language=C --from-code=UTF-8 --keyword=T:2 --keyword=N_ --add-comments=TRANSLATORS \
+	--package-name=trygg --sort-by-file --no-wrap -o "$tmp/trygg.pot" \
+	$(find src -name '*.c' | sort) "$tmp/templates.c"
+
+case "${1:-check}" in
+pot)
+	cp "$tmp/trygg.pot" po/trygg.pot
+	echo "wrote po/trygg.pot"
+	;;
+check)
+	status=0
+	for po in po/*.po; do
+		# Every text in the code must have an entry, and every entry a translation.
+		if ! msgcmp --use-untranslated "$po" "$tmp/trygg.pot" 2>"$tmp/missing"; then
+			echo "messages: $po lacks texts used in the code:" >&2
+			grep -E 'this message is used but not defined' "$tmp/missing" | head -50 >&2 || cat "$tmp/missing" >&2
+			status=1
+		fi
+		untranslated=$(msgattrib --untranslated --no-obsolete "$po" | grep -c '^msgid ' || true)
+		if [ "$untranslated" -gt 1 ]; then
+			echo "messages: $po has $((untranslated - 1)) untranslated texts" >&2
+			status=1
+		fi
+		msgfmt --check -o /dev/null "$po" || status=1
+	done
+	exit $status
+	;;
+*)
+	echo "usage: scripts/messages.sh pot|check" >&2
+	exit 2
+	;;
+esac
