@@ -47,6 +47,7 @@ typedef struct request_state {
 	http_req req;
 	http_server *srv;
 	const char *raw_uri;  /* as received, for the access log */
+	const char *version;  /* "HTTP/1.1" */
 	form_parser *parser;  /* NULL unless the body is a form */
 	buf raw;              /* body of another content type */
 	size_t body_seen;
@@ -264,9 +265,9 @@ static int request_begin(request_state *st, const char *method)
 
 	r->method = arena_strdup(r->arena, method);
 	r->route = http_route_match(cfg->routes, cfg->route_count, r->arena, r->method, r->path, &r->params, &status);
+	r->client_addr = r->route && (r->route->flags & ROUTE_NO_LOG) ? "" : client_address(r, cfg);
 	if (r->route == NULL)
 		return status;
-	r->client_addr = (r->route->flags & ROUTE_NO_LOG) ? "" : client_address(r, cfg);
 	const char *proto = cfg->trust_proxy ? http_header(r, "X-Forwarded-Proto") : NULL;
 	r->https = proto && strcmp(proto, "https") == 0;
 	parse_cookies(r);
@@ -347,16 +348,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	request_state *st = *con_cls;
 	(void)cls;
 	(void)url;
-	(void)version;
 	if (st == NULL)
 		return MHD_NO; /* cannot happen: on_uri always creates one */
 	if (!st->started) {
 		st->started = true;
 		st->req.connection = connection;
+		st->version = arena_strndup(st->req.arena, version, 16);
 		if (st->early_status == 0)
 			st->early_status = request_begin(st, method);
-		else
+		else {
 			st->req.method = arena_strdup(st->req.arena, method);
+			st->req.client_addr = client_address(&st->req, st->srv->cfg);
+		}
 		if (st->early_status != 0)
 			return queue_response(st, st->early_status);
 		return MHD_YES;
@@ -392,10 +395,10 @@ static void access_log_line(request_state *st)
 	buf line = BUF_INIT;
 	/* Combined Log Format. Quotes and control bytes in client data are escaped. */
 	buf_printf(&line, "%s - - [%s] \"", r->client_addr && *r->client_addr ? r->client_addr : "-", when);
-	const char *parts[] = { r->method ? r->method : "-", " ", st->raw_uri, "\" ", NULL };
+	const char *parts[] = { r->method ? r->method : "-", " ", st->raw_uri, " ", st->version ? st->version : "-", "\" ", NULL };
 	for (int i = 0; parts[i]; i++) {
 		for (const char *p = parts[i]; *p; p++) {
-			if (i != 1 && i != 3 && ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\' || (unsigned char)*p == 0x7f))
+			if (i % 2 == 0 && ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\' || (unsigned char)*p == 0x7f))
 				buf_printf(&line, "\\x%02x", (unsigned char)*p);
 			else
 				buf_putc(&line, *p);
@@ -470,6 +473,7 @@ http_server *http_server_start(const http_server_config *cfg, char **err)
 	}
 	srv->daemon = MHD_start_daemon(
 		flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads > 0 ? cfg->threads : 4),
 		MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit,
@@ -479,7 +483,6 @@ http_server *http_server_start(const http_server_config *cfg, char **err)
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_nothing, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 		MHD_OPTION_END);
 	if (srv->daemon == NULL) {
