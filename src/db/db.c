@@ -140,7 +140,7 @@ static int db_transaction_sql(db_conn *c, const char *sql, bool in_after)
 
 int db_begin_read(db_conn *c)
 {
-	return db_transaction_sql(c, "BEGIN", true);
+	return db_transaction_sql(c, c->be->begin_read_sql, true);
 }
 
 int db_begin_write(db_conn *c)

@@ -45,6 +45,8 @@ struct db_backend {
 	int64_t (*changes)(db_stmt *s);
 	/* Runs unparameterised SQL (one or several statements). 0 or -1. */
 	int (*exec)(db_conn *c, const char *sql);
+	/* SQL that opens a reading transaction with one consistent snapshot. */
+	const char *begin_read_sql;
 	/* SQL that opens a writing transaction ("BEGIN IMMEDIATE" / "BEGIN"). */
 	const char *begin_write_sql;
 	/* Takes and gives back the lock that serialises migrations across processes. */

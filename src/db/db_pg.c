@@ -657,6 +657,7 @@ const struct db_backend db_pg_backend = {
 	.column_blob = pg_column_blob,
 	.changes = pg_changes,
 	.exec = pg_exec,
+	.begin_read_sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 	.begin_write_sql = "BEGIN",
 	.lock_migrations = pg_lock_migrations,
 	.unlock_migrations = pg_unlock_migrations,

@@ -254,6 +254,7 @@ const struct db_backend db_sqlite_backend = {
 	.column_blob = sqlite_column_blob,
 	.changes = sqlite_changes,
 	.exec = sqlite_exec,
+	.begin_read_sql = "BEGIN",
 	.begin_write_sql = "BEGIN IMMEDIATE",
 	.lock_migrations = sqlite_lock_migrations,
 	.unlock_migrations = sqlite_unlock_migrations,
