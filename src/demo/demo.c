@@ -42,12 +42,40 @@ static int demo_load_logins(db_conn *c, const config *cfg, FILE *out)
 	return 0;
 }
 
+/* The municipality's name and contact details, unless an administrator set them. */
+static int demo_load_settings(db_conn *c)
+{
+	static const struct {
+		const char *name, *value;
+	} settings[] = {
+		{ "site_name", "Trygg i Partille" },
+		{ "municipality_name", "Partille kommun" },
+		{ "police_area", "Lokalpolisområde Partille" },
+	};
+	if (db_begin_write(c) != 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_LEN(settings); i++) {
+		db_stmt *s = db_prepare(c, "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING");
+		if (s == NULL)
+			goto fail;
+		db_bind_text(s, 1, settings[i].name);
+		db_bind_text(s, 2, settings[i].value);
+		if (db_step(s) != DB_DONE)
+			goto fail;
+	}
+	return db_commit(c);
+fail:
+	fprintf(stderr, "trygg: demo settings: %s\n", db_errmsg(c));
+	db_rollback(c);
+	return -1;
+}
+
 int demo_load(db *d, const config *cfg, FILE *out)
 {
 	db_conn *c = db_acquire(d);
 	if (c == NULL)
 		return -1;
-	int rc = demo_load_logins(c, cfg, out);
+	int rc = demo_load_settings(c) == 0 && demo_load_logins(c, cfg, out) == 0 ? 0 : -1;
 	db_release(d, c);
 	return rc;
 }

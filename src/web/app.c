@@ -93,6 +93,20 @@ void web_audit(http_req *r, const char *action, const char *object, const char *
 		fprintf(stderr, "trygg: audit log write failed: %s\n", db_errmsg(w->db));
 }
 
+const char *web_setting(http_req *r, const char *name, const char *fallback)
+{
+	web_state *w = web(r);
+	if (w == NULL || w->db == NULL)
+		return fallback;
+	db_stmt *s = db_prepare(w->db, "SELECT value FROM settings WHERE name = ?");
+	if (s == NULL)
+		return fallback;
+	db_bind_text(s, 1, name);
+	if (db_step(s) != DB_ROW || db_column_is_null(s, 0))
+		return fallback;
+	return arena_strdup(r->arena, db_column_text(s, 0));
+}
+
 /* ---- CSRF ---- */
 
 /* Makes sure the request has something to bind a CSRF token to, and the token. */
@@ -253,7 +267,7 @@ static json_t *common_data(http_req *r)
 		json_object_set_new(d, "csrf", json_string(w->csrf_token));
 	if (w->flash)
 		json_object_set_new(d, "flash", json_string(w->flash));
-	json_object_set_new(d, "site_name", json_string("Trygg i Partille"));
+	json_object_set_new(d, "site_name", json_string(web_setting(r, "site_name", "Trygg")));
 	if (w->user) {
 		json_t *u = json_object();
 		json_object_set_new(u, "name", json_string(*w->user->name ? w->user->name : w->user->email));

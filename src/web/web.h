@@ -101,6 +101,10 @@ void web_audit(http_req *r, const char *action, const char *object, const char *
  * values that must be compared but not stored (addresses, tokens). */
 const char *web_keyed_hash(http_req *r, const char *purpose, const char *text);
 
+/* A value from the settings table (municipality name and the like, set by an
+ * administrator), or fallback when unset. Arena-owned. */
+const char *web_setting(http_req *r, const char *name, const char *fallback);
+
 /* The start time of the request, seconds since the epoch (UTC). */
 int64_t web_now(void);
 /* Formats a UTC time for people (Europe/Stockholm local time) into the arena. */
