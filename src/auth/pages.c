@@ -23,11 +23,6 @@
 #define AUDIT_MAX_PAGE 100000
 #define AUDIT_ACTION_MAX 64
 
-/* What the roles are called on the pages, indexed by bit number like role_names[]. */
-static const char *const role_labels[ROLE__MAX] = {
-	N_("Handläggare"), N_("Samordnare"), N_("Polis"), N_("Administratör"),
-};
-
 /* The status of a form that failed with each account problem, and the field it concerns. */
 static const struct {
 	int status;
@@ -166,18 +161,6 @@ static int form_roles(http_req *r, unsigned *mask)
 
 /* ---- logging in and out ---- */
 
-/* Accepts next only as a path on this site: "/…", but not "//…" or "/\…",
- * which browsers take for another host. Returns NULL otherwise. */
-static const char *local_next(const char *next)
-{
-	if (next == NULL || next[0] != '/' || next[1] == '/')
-		return NULL;
-	for (const char *p = next; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
-			return NULL;
-	return next;
-}
-
 static json_t *login_data(http_req *r, const char *email, const char *next)
 {
 	json_t *d = json_object();
@@ -191,7 +174,7 @@ static json_t *login_data(http_req *r, const char *email, const char *next)
 /* GET /personal/logga-in */
 static int login_form(http_req *r)
 {
-	const char *next = local_next(http_query(r, "next"));
+	const char *next = web_local_path(http_query(r, "next"));
 	if (web(r)->user)
 		return http_redirect(r, next ? next : HOME_PATH);
 	return web_render(r, 200, "personal/login", login_data(r, "", next));
@@ -205,7 +188,7 @@ static int login_submit(http_req *r)
 	const config *cfg = web_app(r)->cfg;
 	const char *email = account_normalise_email(r->arena, http_form(r, "email"));
 	const char *password = form_exact(r, "password");
-	const char *next = local_next(http_form(r, "next"));
+	const char *next = web_local_path(http_form(r, "next"));
 	json_t *d = login_data(r, email, next);
 	int64_t now = web_now();
 	account acc;

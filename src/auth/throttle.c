@@ -10,6 +10,7 @@
  * What this file does not do: decide what a locked login looks like (pages.c).
  */
 #include "auth/auth.h"
+#include "core/util.h"
 
 #include <string.h>
 
@@ -72,7 +73,9 @@ int throttle_register_failure(db_conn *c, const config *cfg, const char *key, in
 		locked_until = 0;
 	}
 	failures++;
-	if (failures > cfg->login_max_failures)
+	/* An address may be a whole office behind one gateway: it gets a higher limit. */
+	int limit = str_starts_with(key, "address:") ? cfg->login_max_failures_per_address : cfg->login_max_failures;
+	if (failures > limit)
 		locked_until = window_start + window;
 
 	db_stmt *s = db_prepare(c, SQL_PURGE);

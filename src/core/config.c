@@ -40,6 +40,7 @@ static const struct config_key {
 	{ "session_idle_minutes", CONFIG_INT, offsetof(config, session_idle_minutes), 1, 60 * 24 * 30 },
 	{ "session_absolute_hours", CONFIG_INT, offsetof(config, session_absolute_hours), 1, 24 * 90 },
 	{ "login_max_failures", CONFIG_INT, offsetof(config, login_max_failures), 1, 1000 },
+	{ "login_max_failures_per_address", CONFIG_INT, offsetof(config, login_max_failures_per_address), 1, 100000 },
 	{ "login_window_minutes", CONFIG_INT, offsetof(config, login_window_minutes), 1, 24 * 60 },
 	{ "password_memlimit", CONFIG_ULL, offsetof(config, password_memlimit), 8192, 1LL << 32 },
 	{ "password_opslimit", CONFIG_ULL, offsetof(config, password_opslimit), 1, 100 },
@@ -72,6 +73,7 @@ void config_defaults(config *c)
 	c->session_idle_minutes = 60;
 	c->session_absolute_hours = 12;
 	c->login_max_failures = 10;
+	c->login_max_failures_per_address = 50;
 	c->login_window_minutes = 15;
 	/* OWASP's argon2id minimum: 19 MiB, 2 passes. */
 	c->password_memlimit = 19ULL * 1024 * 1024;

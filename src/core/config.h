@@ -36,7 +36,8 @@ typedef struct config {
 	bool trust_proxy;     /* behind a reverse proxy that sets X-Forwarded-For/-Proto */
 	int session_idle_minutes;
 	int session_absolute_hours;
-	int login_max_failures;   /* failed logins per account or address within the window */
+	int login_max_failures;   /* failed logins per account within the window */
+	int login_max_failures_per_address; /* failed logins from one address (offices share one) */
 	int login_window_minutes;
 	unsigned long long password_memlimit; /* argon2id memory in bytes */
 	unsigned long long password_opslimit; /* argon2id passes */

@@ -18,6 +18,17 @@
 #define CSRF_FIELD "csrf"
 
 const char *const role_names[ROLE__MAX] = { "handlaggare", "samordnare", "polis", "admin" };
+const char *const role_labels[ROLE__MAX] = { N_("Handläggare"), N_("Samordnare"), N_("Polis"), N_("Administratör") };
+
+const char *web_local_path(const char *next)
+{
+	if (next == NULL || next[0] != '/' || next[1] == '/')
+		return NULL;
+	for (const char *p = next; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
+			return NULL;
+	return next;
+}
 
 int role_parse(const char *text, unsigned *mask)
 {

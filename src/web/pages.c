@@ -31,14 +31,6 @@ static int page_static(http_req *r)
 	return asset_serve(web_app(r)->assets, r, http_param(r, "path"), NULL);
 }
 
-/* Accepts only local paths, so the switch cannot send anyone elsewhere. */
-static const char *local_path(const char *next)
-{
-	if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
-		return "/";
-	return next;
-}
-
 /* GET /sprak?lang=en&next=/path — remembers the chosen language for a year.
  * Only a preference cookie is set; nothing on the server changes. */
 static int page_language(http_req *r)
@@ -47,7 +39,8 @@ static int page_language(http_req *r)
 	if (lang == NULL)
 		return web_error(r, 400, T(r, "Okänt språk."));
 	http_set_cookie(r, "lang", lang, 365L * 24 * 3600);
-	return http_redirect(r, local_path(http_query(r, "next")));
+	const char *next = web_local_path(http_query(r, "next"));
+	return http_redirect(r, next ? next : "/");
 }
 
 static int page_home(http_req *r)
@@ -60,13 +53,12 @@ static int page_home(http_req *r)
 /* What each role does, and where its work starts. Features add links here as they arrive. */
 static const struct role_section {
 	unsigned role;
-	const char *label;
 	const char *description;
 } role_sections[] = {
-	{ ROLE_HANDLAGGARE, N_("Handläggare"), N_("Tar emot och handlägger felanmälningar från invånare.") },
-	{ ROLE_SAMORDNARE, N_("Samordnare"), N_("Samordnar trygghetsarbetet, lägesbilden och medborgarlöftet.") },
-	{ ROLE_POLIS, N_("Polis"), N_("Läser tips från allmänheten och deltar i lägesbild och medborgarlöfte.") },
-	{ ROLE_ADMIN, N_("Administratör"), N_("Hanterar användare och inställningar och läser granskningsloggen.") },
+	{ ROLE_HANDLAGGARE, N_("Tar emot och handlägger felanmälningar från invånare.") },
+	{ ROLE_SAMORDNARE, N_("Samordnar trygghetsarbetet, lägesbilden och medborgarlöftet.") },
+	{ ROLE_POLIS, N_("Läser tips från allmänheten och deltar i lägesbild och medborgarlöfte.") },
+	{ ROLE_ADMIN, N_("Hanterar användare och inställningar och läser granskningsloggen.") },
 };
 
 static const struct role_link {
@@ -87,7 +79,7 @@ static int page_staff_start(http_req *r)
 		if (!(w->user->roles & role_sections[i].role))
 			continue;
 		json_t *item = json_object();
-		json_object_set_new(item, "label", json_string(T(r, role_sections[i].label)));
+		json_object_set_new(item, "label", json_string(T(r, role_labels[__builtin_ctz(role_sections[i].role)])));
 		json_object_set_new(item, "description", json_string(T(r, role_sections[i].description)));
 		json_array_append_new(roles, item);
 		json_t *links = json_array();
@@ -101,7 +93,7 @@ static int page_staff_start(http_req *r)
 		}
 		if (json_array_size(links) > 0) {
 			json_t *s = json_object();
-			json_object_set_new(s, "title", json_string(T(r, role_sections[i].label)));
+			json_object_set_new(s, "title", json_string(T(r, role_labels[__builtin_ctz(role_sections[i].role)])));
 			json_object_set_new(s, "links", links);
 			json_array_append_new(sections, s);
 		} else {

@@ -47,6 +47,8 @@ enum role {
 };
 /* Role names as stored and typed on the command line, indexed by bit number. */
 extern const char *const role_names[ROLE__MAX];
+/* What the roles are called on pages (Swedish source texts; translate with T()). */
+extern const char *const role_labels[ROLE__MAX];
 /* Parses "polis,admin" into a role mask. Returns 0, or -1 on an unknown name. */
 int role_parse(const char *text, unsigned *mask);
 
@@ -89,6 +91,10 @@ int web_render(http_req *r, int status, const char *template, json_t *data);
 int web_redirect_flash(http_req *r, const char *url, const char *notice);
 /* Returns a 4xx page with message (translated by the caller) in the layout. */
 int web_error(http_req *r, int status, const char *message);
+
+/* Returns next when it is a path on this site ("/…", not "//…", no backslash or
+ * control characters), which is safe to redirect to; NULL otherwise. */
+const char *web_local_path(const char *next);
 
 /* True when the logged-in user has any of the roles in mask. */
 bool web_has_role(http_req *r, unsigned mask);
