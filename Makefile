@@ -23,9 +23,11 @@ OBJ      := $(LIB_SRCS:src/%.c=build/obj/%.o)
 ASAN_OBJ := $(LIB_SRCS:src/%.c=build/asan/obj/%.o)
 UNIT_BINS      := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 UNIT_ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
-PO_FILES := $(wildcard po/*.po)
-MO_FILES := $(PO_FILES:po/%.po=build/locale/%.mo)
+# Translations: po/LANG/*.po (one file per module, so modules do not collide) make build/locale/LANG.mo.
+PO_LANGS := $(notdir $(wildcard po/*))
+MO_FILES := $(patsubst %,build/locale/%.mo,$(filter-out trygg.pot,$(PO_LANGS)))
 
+.SECONDEXPANSION:
 .PHONY: all run test deps build fuzz clean check-banned bench demo-db unit pot
 
 all: build
@@ -69,9 +71,9 @@ build/asan/tests/%: tests/unit/%.c build/asan/libtrygg.a
 
 unit: $(UNIT_BINS) $(UNIT_ASAN_BINS)
 
-build/locale/%.mo: po/%.po
+build/locale/%.mo: $$(wildcard po/%/*.po)
 	@mkdir -p $(dir $@)
-	msgfmt --check -o $@ $<
+	msgcat --use-first $^ | msgfmt --check -o $@ -
 
 # Fails the build when a banned string function appears in src/ (see STYLE.md).
 check-banned:

@@ -2,7 +2,7 @@
 # Extracts every translatable text into po/trygg.pot, or checks the catalogues.
 #   scripts/messages.sh pot     write po/trygg.pot (T(r, "…") in C, {{_ "…"}} in templates)
 #   scripts/messages.sh check   fail when a text has no translation in po/en.po
-# Source texts are Swedish; po/LANG.po holds each other language.
+# Source texts are Swedish; po/LANG/*.po (one file per module) hold each other language.
 set -eu
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -24,16 +24,26 @@ pot)
 	;;
 check)
 	status=0
-	for po in po/*.po; do
+	for dir in po/*/; do
+		lang=$(basename "$dir")
+		po="$tmp/$lang.po"
+		# Each module keeps its texts in its own file; a text must not be in two of them.
+		if ! msgcat --use-first -o "$po" "$dir"*.po; then status=1; continue; fi
+		dups=$(cat "$dir"*.po | grep -E '^msgid ".+' | sort | uniq -d | head -5)
+		if [ -n "$dups" ]; then
+			echo "messages: texts in more than one file of $dir:" >&2
+			echo "$dups" >&2
+			status=1
+		fi
 		# Every text in the code must have an entry, and every entry a translation.
 		if ! msgcmp --use-untranslated "$po" "$tmp/trygg.pot" 2>"$tmp/missing"; then
-			echo "messages: $po lacks texts used in the code:" >&2
+			echo "messages: $dir lacks texts used in the code:" >&2
 			grep -E 'this message is used but not defined' "$tmp/missing" | head -50 >&2 || cat "$tmp/missing" >&2
 			status=1
 		fi
 		untranslated=$(msgattrib --untranslated --no-obsolete "$po" | grep -c '^msgid ' || true)
 		if [ "$untranslated" -gt 1 ]; then
-			echo "messages: $po has $((untranslated - 1)) untranslated texts" >&2
+			echo "messages: $dir has $((untranslated - 1)) untranslated texts" >&2
 			status=1
 		fi
 		msgfmt --check -o /dev/null "$po" || status=1
