@@ -43,7 +43,7 @@ static int demo_load_logins(db_conn *c, const config *cfg, FILE *out)
 }
 
 /* The municipality's name and contact details, unless an administrator set them. */
-static int demo_load_settings(db_conn *c)
+static int demo_load_settings(db_conn *c, const config *cfg, FILE *out)
 {
 	static const struct {
 		const char *name, *value;
@@ -70,12 +70,26 @@ fail:
 	return -1;
 }
 
+/* Every demo data set, in the order they are loaded. A feature adds its loader here. */
+static const struct demo_step {
+	const char *name;
+	int (*load)(db_conn *c, const config *cfg, FILE *out);
+} demo_steps[] = {
+	{ "settings", demo_load_settings },
+	{ "staff logins", demo_load_logins },
+};
+
 int demo_load(db *d, const config *cfg, FILE *out)
 {
+	int rc = 0;
 	db_conn *c = db_acquire(d);
 	if (c == NULL)
 		return -1;
-	int rc = demo_load_settings(c) == 0 && demo_load_logins(c, cfg, out) == 0 ? 0 : -1;
+	for (size_t i = 0; i < ARRAY_LEN(demo_steps) && rc == 0; i++) {
+		rc = demo_steps[i].load(c, cfg, out);
+		if (rc != 0)
+			fprintf(stderr, "trygg: demo data '%s' failed\n", demo_steps[i].name);
+	}
 	db_release(d, c);
 	return rc;
 }

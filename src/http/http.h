@@ -46,7 +46,7 @@ typedef struct http_req http_req;
 typedef int (*http_handler)(http_req *r);
 
 enum http_route_flag {
-	ROUTE_NO_LOG = 1u << 0,  /* never logged, not even the client address is kept */
+	ROUTE_NO_LOG = 1u << 0,  /* never in the access log; the client address is never stored */
 	ROUTE_UPLOAD = 1u << 1,  /* multipart bodies with files up to the upload limit */
 	ROUTE_NO_CSRF = 1u << 2, /* authenticated otherwise (API keys); no form token checked */
 	ROUTE_STAFF = 1u << 3,   /* only for a logged-in staff member */
@@ -75,7 +75,10 @@ struct http_req {
 	http_kv *cookies;
 	const char *raw_body; /* body of any other content type (e.g. JSON), NUL-terminated, or NULL */
 	size_t raw_body_len;
-	const char *client_addr; /* "" for ROUTE_NO_LOG routes */
+	/* The client's address. Kept in memory only while the request lasts; on
+	 * ROUTE_NO_LOG routes it must never be written anywhere (use it only through
+	 * web_rate_limit(), which keeps a rotating keyed hash). */
+	const char *client_addr;
 	bool https;              /* the request came over TLS (through the trusted proxy) */
 	struct MHD_Connection *connection;
 

@@ -265,7 +265,7 @@ static int request_begin(request_state *st, const char *method)
 
 	r->method = arena_strdup(r->arena, method);
 	r->route = http_route_match(cfg->routes, cfg->route_count, r->arena, r->method, r->path, &r->params, &status);
-	r->client_addr = r->route && (r->route->flags & ROUTE_NO_LOG) ? "" : client_address(r, cfg);
+	r->client_addr = client_address(r, cfg);
 	if (r->route == NULL)
 		return status;
 	const char *proto = cfg->trust_proxy ? http_header(r, "X-Forwarded-Proto") : NULL;

@@ -107,6 +107,12 @@ void web_audit(http_req *r, const char *action, const char *object, const char *
  * values that must be compared but not stored (addresses, tokens). */
 const char *web_keyed_hash(http_req *r, const char *purpose, const char *text);
 
+/* Counts one use of purpose (e.g. "contact") by the request's client and says
+ * whether it is over max_hits within the current window of window_seconds.
+ * Returns 0 when allowed, 1 when limited (Retry-After is set; answer 429),
+ * -1 on a database error. No address is stored: see ratelimit.c. */
+int web_rate_limit(http_req *r, const char *purpose, int max_hits, int window_seconds);
+
 /* A value from the settings table (municipality name and the like, set by an
  * administrator), or fallback when unset. Arena-owned. */
 const char *web_setting(http_req *r, const char *name, const char *fallback);
