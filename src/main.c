@@ -182,18 +182,40 @@ static void ensure_sqlite_folder(const char *url)
 	free(dir);
 }
 
-/* The security headers sent with every response. */
-static const char *const security_headers[] = {
-	"Content-Security-Policy",
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; "
-	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-	"X-Content-Type-Options", "nosniff",
-	"Referrer-Policy", "same-origin",
-	"X-Frame-Options", "DENY",
-	"Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()",
-	"Cross-Origin-Opener-Policy", "same-origin",
-	NULL, NULL,
-};
+/* The security headers sent with every response. The Content-Security-Policy
+ * allows scripts and styles only from Trygg itself (no inline code) and images
+ * also from the map tile server. headers[1] is owned by the caller (free it). */
+static void security_headers_build(const config *cfg, const char *headers[14])
+{
+	buf csp = BUF_INIT;
+	buf_puts(&csp, "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:");
+	const char *tiles = cfg->map_tile_url;
+	const char *scheme_end = tiles ? strstr(tiles, "://") : NULL;
+	if (scheme_end) {
+		/* Only the origin of the tile URL: "https://tile.openstreetmap.org". */
+		size_t origin_len = strcspn(scheme_end + 3, "/");
+		const char *brace = memchr(scheme_end + 3, '{', origin_len);
+		buf_putc(&csp, ' ');
+		if (brace) /* "{s}.tile.example.org": any subdomain */
+			buf_printf(&csp, "%.*s*%.*s", (int)(scheme_end + 3 - tiles), tiles,
+				   (int)(origin_len - (size_t)(strchr(brace, '}') + 1 - (scheme_end + 3))), strchr(brace, '}') + 1);
+		else
+			buf_append(&csp, tiles, (size_t)(scheme_end + 3 - tiles) + origin_len);
+	}
+	buf_puts(&csp, "; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+		       "form-action 'self'; frame-ancestors 'none'");
+	const char *const fixed[] = {
+		"Content-Security-Policy", NULL,
+		"X-Content-Type-Options", "nosniff",
+		"Referrer-Policy", "same-origin",
+		"X-Frame-Options", "DENY",
+		"Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()",
+		"Cross-Origin-Opener-Policy", "same-origin",
+		NULL, NULL,
+	};
+	memcpy(headers, fixed, sizeof(fixed));
+	headers[1] = buf_detach(&csp);
+}
 
 /* Joins the route tables of the platform and of every feature. Caller frees. */
 static http_route *collect_routes(size_t *count)
@@ -224,7 +246,10 @@ static int cmd_serve(options *o)
 	FILE *log = NULL;
 	http_server *srv = NULL;
 	http_route *routes = NULL;
+	const char *security_headers[14];
 	sigset_t stop;
+
+	security_headers_build(&o->cfg, security_headers);
 
 	ensure_sqlite_folder(o->cfg.database);
 	mkdir(o->cfg.data_dir, 0750);
@@ -294,6 +319,7 @@ out:
 		fclose(log);
 	app_close(&a);
 	free(routes);
+	free((char *)security_headers[1]);
 	if (rc == 0)
 		fprintf(stderr, "trygg: stopped\n");
 	return rc;

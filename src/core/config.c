@@ -27,6 +27,7 @@ static const struct config_key {
 	{ "public_url", CONFIG_STRING, offsetof(config, public_url), 0, 0 },
 	{ "access_log", CONFIG_STRING, offsetof(config, access_log), 0, 0 },
 	{ "default_lang", CONFIG_STRING, offsetof(config, default_lang), 0, 0 },
+	{ "map_tile_url", CONFIG_STRING, offsetof(config, map_tile_url), 0, 0 },
 	{ "timezone", CONFIG_STRING, offsetof(config, timezone), 0, 0 },
 	{ "threads", CONFIG_INT, offsetof(config, threads), 1, 256 },
 	{ "connection_limit", CONFIG_UINT, offsetof(config, connection_limit), 1, 100000 },
@@ -61,6 +62,7 @@ void config_defaults(config *c)
 	c->access_log = xstrdup("-");
 	c->default_lang = xstrdup("sv");
 	c->timezone = xstrdup("Europe/Stockholm");
+	c->map_tile_url = xstrdup("https://tile.openstreetmap.org/{z}/{x}/{y}.png");
 	c->threads = 4;
 	c->connection_limit = 1000;
 	c->per_ip_limit = 64;

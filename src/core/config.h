@@ -24,6 +24,7 @@ typedef struct config {
 	char *public_url;     /* "https://trygg.partille.se"; "" = taken from the request */
 	char *access_log;     /* file path, "-" for standard error, "" for none */
 	char *default_lang;   /* "sv" */
+	char *map_tile_url;   /* map tiles, "https://tile.openstreetmap.org/{z}/{x}/{y}.png"; "" for none */
 	char *timezone;       /* how times are shown: "Europe/Stockholm" (stored in UTC) */
 	int threads;
 	unsigned connection_limit;
