@@ -381,8 +381,8 @@ static void part_begin(form_parser *p)
 		p->file_count++;
 		pt->upload = upload_open(p);
 		if (pt->upload == NULL) {
-			/* No room or no directory: the server's trouble, but the upload cannot be kept. */
-			fail(p, FORM_TOO_LARGE);
+			/* No room or no directory: the server's trouble, not the client's. */
+			fail(p, FORM_STORAGE);
 			return;
 		}
 	} else {
@@ -403,7 +403,7 @@ static void part_write(form_parser *p, const char *s, size_t n)
 			return;
 		}
 		if (fwrite(s, 1, n, pt->upload->fp) != n) {
-			fail(p, FORM_TOO_LARGE);
+			fail(p, FORM_STORAGE);
 			return;
 		}
 		pt->size += n;
@@ -425,7 +425,7 @@ static void part_end(form_parser *p)
 		int rc = fclose(u->fp);
 		u->fp = NULL;
 		if (rc != 0) {
-			fail(p, FORM_TOO_LARGE);
+			fail(p, FORM_STORAGE);
 			return;
 		}
 		http_file *f = arena_alloc(p->arena, sizeof(*f));
@@ -609,7 +609,7 @@ form_parser *form_parser_new(arena *a, const char *content_type, const form_limi
 	form_parser *p = arena_alloc(a, sizeof(*p));
 	p->arena = a;
 	p->kind = kind;
-	p->limits = *limits;
+	p->limits = *limits; /* limits.body has no default: 0 allows an empty body only */
 	if (p->limits.field == 0)
 		p->limits.field = FIELD_LIMIT_DEFAULT;
 	if (p->limits.fields == 0)

@@ -12,7 +12,8 @@
 
 #include "http/http.h"
 
-enum form_result { FORM_OK = 0, FORM_BAD = -1, FORM_TOO_LARGE = -2 };
+/* FORM_STORAGE: an upload could not be written (no room, no folder): the server's fault (503). */
+enum form_result { FORM_OK = 0, FORM_BAD = -1, FORM_TOO_LARGE = -2, FORM_STORAGE = -3 };
 
 typedef struct form_limits {
 	size_t body;       /* whole body */

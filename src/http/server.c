@@ -299,13 +299,24 @@ static int request_begin(request_state *st, const char *method)
 	return 0;
 }
 
+/* The HTTP status for a form decoder's error. */
+static int form_status(int rc)
+{
+	switch (rc) {
+	case FORM_OK: return 0;
+	case FORM_TOO_LARGE: return 413;
+	case FORM_STORAGE: return 503;
+	default: return 400;
+	}
+}
+
 static int request_body(request_state *st, const char *data, size_t len)
 {
 	const http_server_config *cfg = st->srv->cfg;
 	st->body_seen += len;
 	if (st->parser) {
 		int rc = form_parser_feed(st->parser, data, len);
-		return rc == FORM_OK ? 0 : rc == FORM_TOO_LARGE ? 413 : 400;
+		return form_status(rc);
 	}
 	size_t limit = (st->req.route->flags & ROUTE_UPLOAD) ? cfg->upload_limit : cfg->body_limit;
 	if (limit == 0 || limit > RAW_BODY_MAX_DEFAULT * 16)
@@ -325,7 +336,7 @@ static int request_run(request_state *st)
 	if (st->parser) {
 		int rc = form_parser_finish(st->parser, &r->form, &r->files);
 		if (rc != FORM_OK)
-			return rc == FORM_TOO_LARGE ? 413 : 400;
+			return form_status(rc);
 	} else if (st->raw.len > 0 || st->raw.data) {
 		r->raw_body = arena_strndup(r->arena, buf_cstr(&st->raw), st->raw.len);
 		r->raw_body_len = st->raw.len;
