@@ -101,7 +101,7 @@ fuzz:
 			$(filter-out src/main.c,$(LIB_SRCS)) $(PKG_LIBS) || exit 1; \
 	done
 
-bench: build/trygg
+bench: build/trygg $(MO_FILES)
 	@bash bench/run.sh
 
 clean:
