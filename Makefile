@@ -4,7 +4,7 @@
 #   make fuzz   build the libFuzzer targets in build/fuzz/
 
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium libcurl libcmark
+PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium libcurl libcmark vips
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

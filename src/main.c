@@ -3,11 +3,17 @@
  * line, reads the configuration, and hands over to the modules.
  * Exit status: 0 success, 1 failure while running, 2 bad usage.
  */
+#include "areas/area.h"
 #include "auth/auth.h"
+#include "contact/contact.h"
 #include "core/config.h"
 #include "core/util.h"
 #include "demo/demo.h"
 #include "http/http.h"
+#include "mail/mail.h"
+#include "pages/pages.h"
+#include "settings/settings.h"
+#include "tips/tips.h"
 #include "web/web.h"
 
 #include <getopt.h>
@@ -39,6 +45,13 @@ static const char usage_main[] =
 	"                        add a staff account (password from standard input,\n"
 	"                        or generated and printed when input is a terminal or empty)\n"
 	"  user list             list staff accounts\n"
+	"  areas import FILE.geojson [--replace] [--approximate]\n"
+	"                        import the municipality's areas (and boundary)\n"
+	"  areas list            list the areas\n"
+	"  settings list | set KEY VALUE\n"
+	"                        show or change the municipality's settings\n"
+	"  tips init-key --officer EMAIL | status | retention\n"
+	"                        the police unit's key for anonymous tips, and their clean-up\n"
 	"\n"
 	"Options for every command:\n"
 	"  --database URL        sqlite:PATH (default sqlite:var/trygg.db) or postgresql://…\n"
@@ -74,6 +87,20 @@ static const char usage_user[] =
 	"characters); when standard input is a terminal or empty, it generates one and\n"
 	"prints it. The new user must change a generated password at first login.\n"
 	"Roles: handlaggare, samordnare, polis, admin.\n";
+
+static const char usage_areas[] =
+	"Usage: trygg areas import FILE.geojson [--replace] [--approximate] [--database URL]\n"
+	"       trygg areas list [--database URL]\n"
+	"\n"
+	"'areas import' reads a GeoJSON FeatureCollection of Polygon or MultiPolygon\n"
+	"features in WGS84 and prints what it read, imported and rejected, and why.\n"
+	"Each feature's name, code and population come from its properties (name or\n"
+	"namn or regso_name; code or kod or regsokod or the feature's id; population\n"
+	"or befolkning or pop_total); \"kind\": \"municipality\" marks the boundary.\n"
+	"Areas are matched on their code: known ones are updated, new ones added, and\n"
+	"the others kept; with --replace the areas the file does not mention are\n"
+	"retired (items recorded in them keep them). --approximate marks every area's\n"
+	"borders as approximate. Exit status 1 when nothing in the file could be used.\n";
 
 typedef struct options {
 	config cfg;
@@ -119,7 +146,7 @@ static int parse_options(options *o, int argc, char **argv, const char *usage, b
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_LISTEN:
 			if (!serve)
@@ -226,6 +253,12 @@ static http_route *collect_routes(size_t *count)
 	} tables[] = {
 		{ web_routes, &web_route_count },
 		{ auth_routes, &auth_route_count },
+		{ area_routes, &area_route_count },
+		{ settings_routes, &settings_route_count },
+		{ mail_routes, &mail_route_count },
+		{ contact_routes, &contact_route_count },
+		{ page_routes, &page_route_count },
+		{ tips_routes, &tips_route_count },
 	};
 	size_t n = 0, k = 0;
 	for (size_t i = 0; i < ARRAY_LEN(tables); i++)
@@ -266,6 +299,7 @@ static int cmd_serve(options *o)
 		goto out;
 	}
 	routes = collect_routes(&a.route_count);
+	auth_password_hooks = tips_auth_hooks; /* officers' tip keys at login and password change */
 	a.routes = routes;
 	a.security_headers = security_headers;
 
@@ -309,10 +343,22 @@ static int cmd_serve(options *o)
 		strchr(o->cfg.listen_addr, ':') ? "[" : "", o->cfg.listen_addr,
 		strchr(o->cfg.listen_addr, ':') ? "]" : "", http_server_port(srv),
 		str_starts_with(o->cfg.database, "sqlite:") ? o->cfg.database : "postgresql");
+	/* The background jobs of every server: mail, and erasing old personal data. */
+	static const mail_job jobs[] = {
+		{ "contact retention", contact_retention_run, 3600 },
+		{ "tips retention", tips_retention_run, 3600 },
+	};
+	if (mail_worker_start(a.db, &o->cfg, jobs, ARRAY_LEN(jobs), &err) != 0) {
+		fprintf(stderr, "trygg: %s\n", err);
+		free(err);
+		http_server_stop(srv, 0);
+		goto out;
+	}
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "trygg: stopping (signal %d): finishing requests in flight\n", sig);
 	http_server_stop(srv, o->cfg.grace_seconds);
+	mail_worker_stop();
 	rc = 0;
 out:
 	if (log && log != stderr)
@@ -453,6 +499,35 @@ out:
 	return rc;
 }
 
+/* `trygg settings …`: the settings module's own command (src/settings/cli.c). */
+static int cmd_settings(options *o)
+{
+	return settings_command(&o->cfg, o->argc, o->argv);
+}
+
+/* `trygg tips …`: the tip service's own command (src/tips/cli.c). */
+static int cmd_tips(options *o)
+{
+	return tips_command(&o->cfg, o->argc, o->argv);
+}
+
+/* `trygg areas …`: the areas module reads its own words and options (src/areas/areas_cli.c). */
+static int cmd_areas(options *o)
+{
+	areas_command ac;
+	if (o->role || o->name)
+		return usage_error(usage_areas, "--role and --name are only for 'user add'%s", "");
+	int rc = areas_cli_parse(&ac, &o->cfg, o->argc, o->argv, usage_areas);
+	if (rc != 0 || ac.help)
+		return rc;
+	db *d = open_migrated(o);
+	if (d == NULL)
+		return 1;
+	rc = areas_cli_run(&ac, d, &o->cfg);
+	db_close(d);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct command {
@@ -465,6 +540,9 @@ int main(int argc, char **argv)
 		{ "migrate", cmd_migrate, usage_migrate, false, false },
 		{ "demo", cmd_demo, usage_demo, false, false },
 		{ "user", cmd_user, usage_user, false, true },
+		{ "areas", cmd_areas, usage_areas, false, true },
+		{ "settings", cmd_settings, settings_usage, false, true },
+		{ "tips", cmd_tips, tips_usage, false, true },
 	};
 	if (argc < 2)
 		return usage_error(usage_main, "missing command%s", "");

@@ -140,6 +140,22 @@ int session_destroy(db_conn *c, const char *token);
 int session_delete_for_user(db_conn *c, int64_t user_id, const char *keep_token);
 /* Sets the session cookie on the response (value NULL deletes it). */
 void session_set_cookie(http_req *r, const char *token);
+/* The database name of a session token (sessions.id: hex BLAKE2b of the token),
+ * for features that keep rows that end with the session. */
+#define SESSION_DB_ID_CHARS 64
+void session_db_id(const char *token, char id[SESSION_DB_ID_CHARS + 1]);
+
+/* Hooks for features that keep secrets wrapped by a staff member's password
+ * (src/tips/). main.c sets them once before serving; NULL members are skipped.
+ * They run after the login or change has succeeded; what they do cannot undo
+ * it, and they report their own failures.
+ *   login            a new login session (token) of acc, whose password was just checked;
+ *   password_changed the logged-in user changed their own password from old to fresh. */
+typedef struct auth_hooks {
+	void (*login)(http_req *r, const account *acc, const char *session_token, const char *password);
+	void (*password_changed)(http_req *r, int64_t user_id, const char *old_password, const char *fresh_password);
+} auth_hooks;
+extern auth_hooks auth_password_hooks;
 
 /* ---- login throttling (throttle.c) ---- */
 

@@ -23,6 +23,8 @@
 #define AUDIT_MAX_PAGE 100000
 #define AUDIT_ACTION_MAX 64
 
+auth_hooks auth_password_hooks;
+
 /* The status of a form that failed with each account problem, and the field it concerns. */
 static const struct {
 	int status;
@@ -240,6 +242,8 @@ static int login_submit(http_req *r)
 		return page_failed(r, d);
 	session_set_cookie(r, token);
 	audit_as(r, acc.id, "login.success", object, "");
+	if (auth_password_hooks.login)
+		auth_password_hooks.login(r, &acc, token, password);
 	json_decref(d);
 	return http_redirect(r, next ? next : HOME_PATH);
 }
@@ -336,6 +340,8 @@ static int password_submit(http_req *r)
 		return web_render(r, problem_form[problem].status, "personal/password", d);
 	}
 	web_audit(r, "user.password_change", user_object(r, u->id), "");
+	if (auth_password_hooks.password_changed)
+		auth_password_hooks.password_changed(r, u->id, current, fresh);
 	json_decref(d);
 	return web_redirect_flash(r, HOME_PATH, T(r, "Ditt lösenord är bytt."));
 }

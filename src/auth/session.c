@@ -37,8 +37,9 @@ static const char SQL_DELETE_EXPIRED[] = "DELETE FROM sessions WHERE expires_at 
 static const char SQL_DELETE_USER[] = "DELETE FROM sessions WHERE user_id = ?";
 static const char SQL_DELETE_USER_EXCEPT[] = "DELETE FROM sessions WHERE user_id = ? AND id <> ?";
 
-/* The database name of a token: the hex hash. */
-static void session_id(const char *token, char id[SESSION_ID_BYTES * 2 + 1])
+_Static_assert(SESSION_DB_ID_CHARS == SESSION_ID_BYTES * 2, "SESSION_DB_ID_CHARS is the hex of the hash");
+
+void session_db_id(const char *token, char id[SESSION_DB_ID_CHARS + 1])
 {
 	unsigned char hash[SESSION_ID_BYTES];
 	crypto_generichash(hash, sizeof(hash), (const unsigned char *)token, strlen(token), NULL, 0);
@@ -87,7 +88,7 @@ int session_find(db_conn *c, const config *cfg, arena *a, const char *token, int
 	*user = NULL;
 	if (token == NULL || !session_token_well_formed(token))
 		return 0;
-	session_id(token, id);
+	session_db_id(token, id);
 	db_stmt *s = db_prepare(c, SQL_FIND);
 	if (s == NULL)
 		return -1;
@@ -143,7 +144,7 @@ const char *session_create(db_conn *c, const config *cfg, arena *a, int64_t user
 
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2base64(token, sizeof(token), raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	session_id(token, id);
+	session_db_id(token, id);
 	if (db_begin_write(c) != 0)
 		goto out;
 	/* Housekeeping while the write lock is held anyway. */
@@ -179,7 +180,7 @@ out:
 int session_destroy(db_conn *c, const char *token)
 {
 	char id[SESSION_ID_BYTES * 2 + 1];
-	session_id(token, id);
+	session_db_id(token, id);
 	return session_write(c, SQL_DELETE, id, 0, false);
 }
 
@@ -191,7 +192,7 @@ int session_delete_for_user(db_conn *c, int64_t user_id, const char *keep_token)
 		return -1;
 	db_bind_int(s, 1, user_id);
 	if (keep_token) {
-		session_id(keep_token, id);
+		session_db_id(keep_token, id);
 		db_bind_text(s, 2, id);
 	}
 	return db_step(s) == DB_DONE ? 0 : -1;

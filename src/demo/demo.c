@@ -4,8 +4,12 @@
  * installation.
  */
 #include "demo/demo.h"
+#include "areas/area.h"
 #include "auth/auth.h"
 #include "core/util.h"
+#include "settings/settings.h"
+#include "tips/tips.h"
+#include "pages/pages.h"
 #include "web/web.h"
 
 #include <stdlib.h>
@@ -42,41 +46,16 @@ static int demo_load_logins(db_conn *c, const config *cfg, FILE *out)
 	return 0;
 }
 
-/* The municipality's name and contact details, unless an administrator set them. */
-static int demo_load_settings(db_conn *c, const config *cfg, FILE *out)
-{
-	static const struct {
-		const char *name, *value;
-	} settings[] = {
-		{ "site_name", "Trygg i Partille" },
-		{ "municipality_name", "Partille kommun" },
-		{ "police_area", "Lokalpolisområde Partille" },
-	};
-	if (db_begin_write(c) != 0)
-		return -1;
-	for (size_t i = 0; i < ARRAY_LEN(settings); i++) {
-		db_stmt *s = db_prepare(c, "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING");
-		if (s == NULL)
-			goto fail;
-		db_bind_text(s, 1, settings[i].name);
-		db_bind_text(s, 2, settings[i].value);
-		if (db_step(s) != DB_DONE)
-			goto fail;
-	}
-	return db_commit(c);
-fail:
-	fprintf(stderr, "trygg: demo settings: %s\n", db_errmsg(c));
-	db_rollback(c);
-	return -1;
-}
-
 /* Every demo data set, in the order they are loaded. A feature adds its loader here. */
 static const struct demo_step {
 	const char *name;
 	int (*load)(db_conn *c, const config *cfg, FILE *out);
 } demo_steps[] = {
-	{ "settings", demo_load_settings },
+	{ "settings", settings_demo_load },
 	{ "staff logins", demo_load_logins },
+	{ "areas", area_demo_load },
+	{ "information pages", page_demo_load },
+	{ "tips", tips_demo_load },
 };
 
 int demo_load(db *d, const config *cfg, FILE *out)

@@ -127,6 +127,9 @@ char *http_urldecode_path(arena *a, const char *s, size_t len);
 const http_route *http_route_match(const http_route *routes, size_t count, arena *a,
 				   const char *method, const char *path, http_kv **params, int *status);
 
+/* The methods routes accept for path, for the Allow header of a 405 ("GET, HEAD, POST"). */
+const char *http_route_allowed(const http_route *routes, size_t count, arena *a, const char *path);
+
 typedef struct http_server_config {
 	const char *listen_addr; /* IPv4 or IPv6 literal, e.g. "127.0.0.1" */
 	int port;                /* 0 picks a free port (see http_server_port()) */

@@ -70,3 +70,26 @@ const http_route *http_route_match(const http_route *routes, size_t count, arena
 	*status = path_known ? 405 : 404;
 	return NULL;
 }
+
+const char *http_route_allowed(const http_route *routes, size_t count, arena *a, const char *path)
+{
+	buf b = BUF_INIT;
+	for (size_t i = 0; i < count; i++) {
+		http_kv *found = NULL;
+		if (!route_matches(a, routes[i].pattern, path, &found))
+			continue;
+		const char *m = routes[i].method;
+		/* Each method once; GET brings HEAD. */
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++) {
+			http_kv *other = NULL;
+			seen = strcmp(routes[k].method, m) == 0 && route_matches(a, routes[k].pattern, path, &other);
+		}
+		if (seen)
+			continue;
+		buf_printf(&b, "%s%s%s", b.len ? ", " : "", m, strcmp(m, "GET") == 0 ? ", HEAD" : "");
+	}
+	char *text = arena_strdup(a, buf_cstr(&b));
+	buf_free(&b);
+	return text;
+}

@@ -35,6 +35,9 @@
 #include <unistd.h>
 
 #define RAW_BODY_MAX_DEFAULT (1u << 20)
+/* How much of a refused body is read (to answer on a usable connection) before
+ * the connection is simply closed. */
+#define DISCARD_MAX (16u << 20)
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -52,6 +55,7 @@ typedef struct request_state {
 	buf raw;              /* body of another content type */
 	size_t body_seen;
 	int early_status;     /* set when the request is refused before its handler */
+	size_t discarded;     /* body bytes thrown away after the request was refused */
 	bool started;         /* the access handler has been called */
 	bool queued;
 	size_t response_bytes;
@@ -256,6 +260,46 @@ static size_t unescape_nothing(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
+typedef struct header_count {
+	int host, content_length, transfer_encoding;
+	const char *first_length;
+	bool lengths_differ;
+	bool bad_name; /* white space in a header name */
+} header_count;
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	header_count *hc = cls;
+	(void)kind;
+	if (key == NULL || *key == '\0' || strpbrk(key, " \t") != NULL)
+		hc->bad_name = true;
+	else if (strcasecmp(key, "Host") == 0)
+		hc->host++;
+	else if (strcasecmp(key, "Transfer-Encoding") == 0)
+		hc->transfer_encoding++;
+	else if (strcasecmp(key, "Content-Length") == 0) {
+		if (hc->content_length++ == 0)
+			hc->first_length = value;
+		else if (value == NULL || hc->first_length == NULL || strcmp(value, hc->first_length) != 0)
+			hc->lengths_differ = true;
+	}
+	return MHD_YES;
+}
+
+/* Refuses what RFC 9112 says a server must refuse because it invites request
+ * smuggling: several Host headers, Content-Length values that disagree, and
+ * Content-Length together with Transfer-Encoding. */
+static bool headers_acceptable(http_req *r)
+{
+	header_count hc = { 0, 0, 0, NULL, false, false };
+	MHD_get_connection_values(r->connection, MHD_HEADER_KIND, count_header, &hc);
+	if (hc.host > 1 || hc.lengths_differ || hc.bad_name)
+		return false;
+	if (hc.content_length > 0 && hc.transfer_encoding > 0)
+		return false;
+	return true;
+}
+
 /* First call: route, check the declared size, prepare the body decoder. */
 static int request_begin(request_state *st, const char *method)
 {
@@ -264,13 +308,21 @@ static int request_begin(request_state *st, const char *method)
 	int status = 0;
 
 	r->method = arena_strdup(r->arena, method);
-	r->route = http_route_match(cfg->routes, cfg->route_count, r->arena, r->method, r->path, &r->params, &status);
 	r->client_addr = client_address(r, cfg);
-	if (r->route == NULL)
-		return status;
 	const char *proto = cfg->trust_proxy ? http_header(r, "X-Forwarded-Proto") : NULL;
 	r->https = proto && strcmp(proto, "https") == 0;
 	parse_cookies(r);
+	if (!headers_acceptable(r)) {
+		/* Where the body ends is uncertain: answer, then close the connection. */
+		http_set_header(r, "Connection", "close");
+		return 400;
+	}
+	r->route = http_route_match(cfg->routes, cfg->route_count, r->arena, r->method, r->path, &r->params, &status);
+	if (r->route == NULL) {
+		if (status == 405)
+			http_set_header(r, "Allow", http_route_allowed(cfg->routes, cfg->route_count, r->arena, r->path));
+		return status;
+	}
 
 	size_t limit = (r->route->flags & ROUTE_UPLOAD) ? cfg->upload_limit : cfg->body_limit;
 	const char *cl = http_header(r, "Content-Length");
@@ -371,23 +423,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 			st->req.method = arena_strdup(st->req.arena, method);
 			st->req.client_addr = client_address(&st->req, st->srv->cfg);
 		}
-		if (st->early_status != 0)
+		/* A body declared too large is refused before it is sent (the client may
+		 * be waiting for "100 Continue"); the connection is then closed. Other
+		 * refusals wait for the end of the body, so the connection stays usable. */
+		if (st->early_status == 413)
 			return queue_response(st, st->early_status);
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		if (!st->queued) {
-			int status = request_body(st, upload_data, *upload_data_size);
-			if (status != 0) {
-				*upload_data_size = 0;
-				return queue_response(st, status);
-			}
+		if (st->early_status != 0) {
+			/* Refused already: the rest of the body is read and thrown away, up to a point. */
+			st->discarded += *upload_data_size;
+			*upload_data_size = 0;
+			return st->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
 		}
+		st->early_status = request_body(st, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (st->queued)
 		return MHD_YES;
+	if (st->early_status != 0)
+		return queue_response(st, st->early_status);
 	return queue_response(st, request_run(st));
 }
 
@@ -495,6 +552,8 @@ http_server *http_server_start(const http_server_config *cfg, char **err)
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_nothing, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+		/* Strict HTTP: Host required in HTTP/1.1, no whitespace in header names. */
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 		MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		buf e = BUF_INIT;

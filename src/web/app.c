@@ -115,7 +115,9 @@ const char *web_setting(http_req *r, const char *name, const char *fallback)
 	db_bind_text(s, 1, name);
 	if (db_step(s) != DB_ROW || db_column_is_null(s, 0))
 		return fallback;
-	return arena_strdup(r->arena, db_column_text(s, 0));
+	const char *value = arena_strdup(r->arena, db_column_text(s, 0));
+	db_step(s); /* to the end, so that the statement holds no read lock */
+	return value;
 }
 
 /* ---- CSRF ---- */
@@ -278,7 +280,20 @@ static json_t *common_data(http_req *r)
 		json_object_set_new(d, "csrf", json_string(w->csrf_token));
 	if (w->flash)
 		json_object_set_new(d, "flash", json_string(w->flash));
-	json_object_set_new(d, "site_name", json_string(web_setting(r, "site_name", "Trygg")));
+	/* The municipality's name and details for the header and footer, set by an
+	 * administrator (settings); read in one query. */
+	json_t *site = json_object();
+	db_stmt *st = w->db ? db_prepare(w->db, "SELECT name, value FROM settings WHERE name IN ("
+				    "'site_name', 'municipality_name', 'police_area', 'logo', 'contact_phone', "
+				    "'contact_email', 'contact_address', 'contact_hours')") : NULL;
+	while (st && db_step(st) == DB_ROW) {
+		const char *v = db_column_text(st, 1);
+		if (v && *v)
+			json_object_set_new(site, db_column_text(st, 0), json_string(v));
+	}
+	json_t *name = json_object_get(site, "site_name");
+	json_object_set_new(d, "site_name", name ? json_incref(name) : json_string("Trygg"));
+	json_object_set_new(d, "site", site);
 	if (w->user) {
 		json_t *u = json_object();
 		json_object_set_new(u, "name", json_string(*w->user->name ? w->user->name : w->user->email));
@@ -473,6 +488,12 @@ int app_open(app *a, const config *cfg, char **err)
 	buf_printf(&path, "%s/static", cfg->share_dir);
 	if (asset_mount(a->assets, path.data, "", err) != 0)
 		goto out;
+	/* Leaflet from Debian's libjs-leaflet, for the maps; without it pages show no map. */
+	char *leaflet_err = NULL;
+	if (asset_mount(a->assets, "/usr/share/javascript/leaflet", "vendor/leaflet", &leaflet_err) != 0) {
+		fprintf(stderr, "trygg: no maps: %s (install libjs-leaflet)\n", leaflet_err ? leaflet_err : "?");
+		free(leaflet_err);
+	}
 	rc = 0;
 out:
 	buf_free(&path);

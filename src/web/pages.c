@@ -43,13 +43,6 @@ static int page_language(http_req *r)
 	return http_redirect(r, next ? next : "/");
 }
 
-static int page_home(http_req *r)
-{
-	json_t *d = json_object();
-	json_object_set_new(d, "title", json_string(T(r, "Startsida")));
-	return web_render(r, 200, "home", d);
-}
-
 /* What each role does, and where its work starts. Features add links here as they arrive. */
 static const struct role_section {
 	unsigned role;
@@ -68,6 +61,13 @@ static const struct role_link {
 } role_links[] = {
 	{ ROLE_ADMIN, "/personal/anvandare", N_("Användare och roller") },
 	{ ROLE_ADMIN, "/personal/logg", N_("Granskningslogg") },
+	{ ROLE_ADMIN | ROLE_SAMORDNARE, "/personal/omraden", N_("Områden och karta") },
+	{ ROLE_ADMIN, "/personal/installningar", N_("Inställningar för kommunen") },
+	{ ROLE_ADMIN, "/personal/utkorg", N_("Utkorg för e-post") },
+	{ ROLE_SAMORDNARE, "/personal/kontakt", N_("Inkorg för Hör av dig") },
+	{ ROLE_SAMORDNARE | ROLE_ADMIN, "/personal/sidor", N_("Informationssidor") },
+	{ ROLE_POLIS, "/personal/tips", N_("Tips från allmänheten") },
+	{ ROLE_POLIS, "/personal/tips/nycklar", N_("Nycklar och åtkomst till tipsen") },
 };
 
 /* GET /personal/ — the start page, with what each of the user's roles may do. */
@@ -114,7 +114,6 @@ static int page_robots(http_req *r)
 }
 
 const http_route web_routes[] = {
-	{ "GET", "/", page_home, 0, 0 },
 	{ "GET", "/healthz", page_healthz, 0, 0 },
 	{ "GET", "/robots.txt", page_robots, 0, 0 },
 	{ "GET", "/assets/{fingerprint}/{path...}", page_asset, 0, 0 },
