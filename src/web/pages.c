@@ -106,6 +106,12 @@ static int page_staff_start(http_req *r)
 	return web_render(r, 200, "personal/start", d);
 }
 
+/* GET /favicon.ico — browsers ask for it whatever the page says; the SVG icon serves. */
+static int page_favicon(http_req *r)
+{
+	return asset_serve(web_app(r)->assets, r, "favicon.svg", NULL);
+}
+
 static int page_robots(http_req *r)
 {
 	r->content_type = "text/plain; charset=utf-8";
@@ -116,6 +122,7 @@ static int page_robots(http_req *r)
 const http_route web_routes[] = {
 	{ "GET", "/healthz", page_healthz, 0, 0 },
 	{ "GET", "/robots.txt", page_robots, 0, 0 },
+	{ "GET", "/favicon.ico", page_favicon, 0, 0 },
 	{ "GET", "/assets/{fingerprint}/{path...}", page_asset, 0, 0 },
 	{ "GET", "/static/{path...}", page_static, 0, 0 },
 	{ "GET", "/sprak", page_language, 0, 0 },
