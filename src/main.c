@@ -130,7 +130,7 @@ static int usage_error(const char *usage, const char *message, const char *arg)
 }
 
 /* Parses the options of a command. Returns 0, or EXIT_USAGE after a message. */
-static int parse_options(options *o, int argc, char **argv, const char *usage, bool serve, bool user)
+static int parse_options(options *o, int argc, char **argv, const char *usage, bool serve, bool user, bool permute)
 {
 	enum { OPT_LISTEN = 1000, OPT_DATABASE, OPT_CONFIG, OPT_ROLE, OPT_NAME };
 	static const struct option long_opts[] = {
@@ -146,7 +146,9 @@ static int parse_options(options *o, int argc, char **argv, const char *usage, b
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	/* "user add EMAIL --role R": options may follow the words. Commands whose module
+	 * reads its own options after the words stop at the first word instead ("+"). */
+	while ((c = getopt_long(argc, argv, permute ? "h" : "+h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_LISTEN:
 			if (!serve)
@@ -534,15 +536,15 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*run)(options *);
 		const char *usage;
-		bool serve, user;
+		bool serve, user, permute;
 	} commands[] = {
-		{ "serve", cmd_serve, usage_serve, true, false },
-		{ "migrate", cmd_migrate, usage_migrate, false, false },
-		{ "demo", cmd_demo, usage_demo, false, false },
-		{ "user", cmd_user, usage_user, false, true },
-		{ "areas", cmd_areas, usage_areas, false, true },
-		{ "settings", cmd_settings, settings_usage, false, true },
-		{ "tips", cmd_tips, tips_usage, false, true },
+		{ "serve", cmd_serve, usage_serve, true, false, true },
+		{ "migrate", cmd_migrate, usage_migrate, false, false, true },
+		{ "demo", cmd_demo, usage_demo, false, false, true },
+		{ "user", cmd_user, usage_user, false, true, true },
+		{ "areas", cmd_areas, usage_areas, false, true, false },
+		{ "settings", cmd_settings, settings_usage, false, true, false },
+		{ "tips", cmd_tips, tips_usage, false, true, false },
 	};
 	if (argc < 2)
 		return usage_error(usage_main, "missing command%s", "");
@@ -560,7 +562,8 @@ int main(int argc, char **argv)
 		options o;
 		memset(&o, 0, sizeof(o));
 		config_defaults(&o.cfg);
-		int rc = parse_options(&o, argc - 1, argv + 1, commands[i].usage, commands[i].serve, commands[i].user);
+		int rc = parse_options(&o, argc - 1, argv + 1, commands[i].usage, commands[i].serve, commands[i].user,
+				       commands[i].permute);
 		if (rc == 0 && !o.help && !commands[i].user && o.argc > 0)
 			rc = usage_error(commands[i].usage, "unexpected argument '%s'", o.argv[0]);
 		else if (rc == 0 && o.help)
