@@ -117,6 +117,30 @@ void buf_url_escape(buf *b, const char *s)
 	}
 }
 
+char *buf_strdup_printf(const char *fmt, ...)
+{
+	buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return buf_detach(&b);
+}
+
+int buf_read_file(buf *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return -1;
+	char chunk[8192];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(b, chunk, n);
+	int failed = ferror(f);
+	fclose(f);
+	return failed ? -1 : 0;
+}
+
 char *buf_detach(buf *b)
 {
 	char *d = b->data ? b->data : xstrdup("");

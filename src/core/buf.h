@@ -31,6 +31,10 @@ void buf_vprintf(buf *b, const char *fmt, va_list ap);
 void buf_html_escape(buf *b, const char *s, size_t len);
 /* Appends s percent-encoded for use in a URL component (RFC 3986 unreserved kept). */
 void buf_url_escape(buf *b, const char *s);
+/* Returns a new string formatted like printf; the caller frees it. */
+char *buf_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Appends the whole file at path. Returns 0, or -1 when it cannot be read. */
+int buf_read_file(buf *b, const char *path);
 /* Returns the data, a NUL-terminated string the caller now owns (never NULL), and empties b. */
 char *buf_detach(buf *b);
 /* Returns the data as a C string ("" when empty); still owned by b. */

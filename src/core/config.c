@@ -83,17 +83,6 @@ void config_defaults(config *c)
 	c->grace_seconds = 10;
 }
 
-__attribute__((format(printf, 1, 2)))
-static char *error_text(const char *fmt, ...)
-{
-	buf e = BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&e, fmt, ap);
-	va_end(ap);
-	return buf_detach(&e);
-}
-
 /* Parses sizes with an optional K, M or G suffix (powers of 1024). */
 static int parse_size(const char *s, long long *out)
 {
@@ -118,7 +107,7 @@ int config_set(config *c, const char *key, const char *value, char **err)
 	*err = NULL;
 	if (strcmp(key, "listen") == 0) {
 		if (config_set_listen(c, value) != 0) {
-			*err = error_text("listen: '%s' is not ADDRESS:PORT%s", value, "");
+			*err = buf_strdup_printf("listen: '%s' is not ADDRESS:PORT%s", value, "");
 			return -1;
 		}
 		return 0;
@@ -154,10 +143,10 @@ int config_set(config *c, const char *key, const char *value, char **err)
 		}
 		return 0;
 bad:
-		*err = error_text("%s: bad value '%s'", key, value);
+		*err = buf_strdup_printf("%s: bad value '%s'", key, value);
 		return -1;
 	}
-	*err = error_text("unknown configuration key '%s'%s", key, "");
+	*err = buf_strdup_printf("unknown configuration key '%s'%s", key, "");
 	return -1;
 }
 
@@ -198,7 +187,7 @@ int config_load_file(config *c, const char *path, char **err)
 	int lineno = 0, rc = -1;
 	*err = NULL;
 	if (f == NULL) {
-		*err = error_text("cannot read configuration file %s", path);
+		*err = buf_strdup_printf("cannot read configuration file %s", path);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {

@@ -68,6 +68,8 @@ static db_conn *sqlite_connect(const char *url, char **err)
 			 "PRAGMA journal_mode=WAL;"
 			 "PRAGMA synchronous=FULL;"
 			 "PRAGMA foreign_keys=ON;"
+			 /* Deleted rows are overwritten, not left in free pages (erasure of personal data). */
+			 "PRAGMA secure_delete=ON;"
 			 "PRAGMA temp_store=MEMORY;",
 			 NULL, NULL, &msg) != SQLITE_OK) {
 		size_t n = strlen(path) + 128 + (msg ? strlen(msg) : 0);

@@ -64,31 +64,6 @@ static void migration_translate(const struct db_backend *be, const char *sql, bu
 	buf_puts(out, p);
 }
 
-static char *read_file_text(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	return buf_detach(&b);
-}
-
-__attribute__((format(printf, 1, 2)))
-static char *errorf(const char *fmt, ...)
-{
-	buf e = BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&e, fmt, ap);
-	va_end(ap);
-	return buf_detach(&e);
-}
-
 /* Returns 1 when version is recorded as applied, 0 when not, -1 on error. */
 static int migration_applied(db_conn *c, int64_t version)
 {
@@ -106,9 +81,12 @@ static int migration_apply(db_conn *c, const char *dir, const migration *m, char
 	buf path = BUF_INIT, sql = BUF_INIT;
 	char *text = NULL;
 	buf_printf(&path, "%s/%s", dir, m->name);
-	text = read_file_text(path.data);
+	buf file = BUF_INIT;
+	if (buf_read_file(&file, path.data) == 0)
+		text = buf_detach(&file);
+	buf_free(&file);
 	if (text == NULL) {
-		*err = errorf("cannot read migration %s", path.data);
+		*err = buf_strdup_printf("cannot read migration %s", path.data);
 		goto out;
 	}
 	migration_translate(c->be, text, &sql);
@@ -134,7 +112,7 @@ static int migration_apply(db_conn *c, const char *dir, const migration *m, char
 	rc = 0;
 	goto out;
 db_error:
-	*err = errorf("migration %s failed: %s", m->name, db_errmsg(c));
+	*err = buf_strdup_printf("migration %s failed: %s", m->name, db_errmsg(c));
 	db_rollback(c);
 out:
 	free(text);
@@ -157,18 +135,18 @@ int db_migrate(db *d, const char *dir, char **err)
 		return -1;
 	}
 	if (c->be->lock_migrations(c) != 0) {
-		*err = errorf("cannot lock for migrations: %s", db_errmsg(c));
+		*err = buf_strdup_printf("cannot lock for migrations: %s", db_errmsg(c));
 		goto out;
 	}
 	locked = true;
 	if (db_exec_script(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 			      " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)") != 0) {
-		*err = errorf("cannot create schema_migrations: %s", db_errmsg(c));
+		*err = buf_strdup_printf("cannot create schema_migrations: %s", db_errmsg(c));
 		goto out;
 	}
 	dh = opendir(dir);
 	if (dh == NULL) {
-		*err = errorf("cannot open migrations folder %s", dir);
+		*err = buf_strdup_printf("cannot open migrations folder %s", dir);
 		goto out;
 	}
 	struct dirent *e;
@@ -188,7 +166,7 @@ int db_migrate(db *d, const char *dir, char **err)
 	qsort(list, count, sizeof(*list), migration_cmp);
 	for (size_t i = 0; i < count; i++) {
 		if (i > 0 && list[i].version == list[i - 1].version) {
-			*err = errorf("two migrations share a version: %s and %s", list[i - 1].name, list[i].name);
+			*err = buf_strdup_printf("two migrations share a version: %s and %s", list[i - 1].name, list[i].name);
 			goto out;
 		}
 		if (migration_apply(c, dir, &list[i], err) != 0)

@@ -201,8 +201,14 @@ static enum MHD_Result queue_response(request_state *st, int status)
 	}
 	if (resp == NULL)
 		return MHD_NO;
-	for (const char *const *h = cfg->default_headers; h && h[0]; h += 2)
-		MHD_add_response_header(resp, h[0], h[1]);
+	/* A default header the handler set itself (e.g. a stricter Referrer-Policy) is the handler's. */
+	for (const char *const *h = cfg->default_headers; h && h[0]; h += 2) {
+		bool replaced = false;
+		for (const http_kv *own = r->resp_headers; own && !replaced; own = own->next)
+			replaced = strcasecmp(own->name, h[0]) == 0;
+		if (!replaced)
+			MHD_add_response_header(resp, h[0], h[1]);
+	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				r->content_type ? r->content_type : "text/html; charset=utf-8");
 	for (const http_kv *h = r->resp_headers; h; h = h->next)
@@ -454,6 +460,17 @@ static void access_log_line(request_state *st)
 	http_req *r = &st->req;
 	if (cfg->access_log == NULL || (r->route && (r->route->flags & ROUTE_NO_LOG)))
 		return;
+	/* A request that matched no route, or failed before routing, is kept out of the
+	 * log too when its path lies under a ROUTE_NO_LOG route (e.g. a wrong method or
+	 * bad encoding on a tip page): judged on the raw target, before any decoding. */
+	for (size_t i = 0; i < cfg->route_count; i++) {
+		const http_route *rt = &cfg->routes[i];
+		if (!(rt->flags & ROUTE_NO_LOG))
+			continue;
+		size_t literal = strcspn(rt->pattern, "{");
+		if (literal > 1 && strncmp(st->raw_uri, rt->pattern, literal) == 0)
+			return;
+	}
 	struct tm tm;
 	char when[64];
 	localtime_r(&st->started_at, &tm);

@@ -269,7 +269,7 @@ const http_route settings_routes[] = {
 	{ "GET", SETTINGS_PATH, settings_page, ROUTE_STAFF, ROLE_ADMIN },
 	{ "POST", SETTINGS_PATH, settings_submit, ROUTE_STAFF, ROLE_ADMIN },
 	{ "POST", SETTINGS_PATH "/logotyp", logo_submit, ROUTE_STAFF | ROUTE_UPLOAD, ROLE_ADMIN },
-	{ "GET", "/tema.css", theme_css, 0, 0 },
+	{ "GET", "/tema.css", theme_css, ROUTE_NO_LOG, 0 }, /* a stylesheet: never logged, like static files */
 	{ "GET", "/logotyp/{name}", logo_image, 0, 0 },
 };
 const size_t settings_route_count = ARRAY_LEN(settings_routes);

@@ -28,8 +28,10 @@
 #include "core/util.h"
 #include "survey/survey_internal.h"
 
-/* The most cells one margin may have. */
+/* The most cells one margin may have, margins one raking may have, and sweeps or trimming rounds. */
 #define SURVEY_CELLS_MAX (1u << 20)
+#define SURVEY_MARGINS_MAX 16
+#define SURVEY_ITERATIONS_MAX 100000
 
 void survey_rake_options_default(survey_rake_options *o)
 {
@@ -56,14 +58,15 @@ static int fail(survey_problem *problem, enum survey_error error, size_t margin,
 
 static bool options_valid(const survey_rake_options *o)
 {
-	if (!(o->tolerance > 0) || !(o->epsilon > 0) || o->max_iterations < 1 || !(o->total_tolerance >= 0))
+	if (!(o->tolerance > 0) || !(o->epsilon > 0) || o->max_iterations < 1 ||
+	    o->max_iterations > SURVEY_ITERATIONS_MAX || !(o->total_tolerance >= 0))
 		return false;
 	if (o->stop_rule != SURVEY_STOP_MARGIN_ERROR && o->stop_rule != SURVEY_STOP_TABLE_CHANGE)
 		return false;
 	if (o->trim_upper == 0)
 		return true;
 	return o->trim_upper >= 1 && o->trim_lower >= 0 && o->trim_lower <= 1 && o->trim_max_rounds >= 1 &&
-	       o->trim_tolerance >= 0;
+	       o->trim_max_rounds <= SURVEY_ITERATIONS_MAX && o->trim_tolerance >= 0;
 }
 
 static void design_margin_free(survey_design_margin *m, size_t margin_count)
@@ -281,6 +284,7 @@ static bool rake_from(survey_design *d, rake_state *st, const double *base)
 		for (size_t m = 0; m < d->margin_count; m++) {
 			survey_design_margin *dm = &d->margins[m];
 			cell_totals(d, m, w, st->held, st->totals);
+			/* The factor per cell; a cell without (free) respondents has nothing to scale. */
 			for (size_t c = 0; c < dm->cells; c++)
 				st->totals[c] = st->totals[c] > 0 ? st->target[m][c] / st->totals[c] : 1;
 			for (size_t i = 0; i < n; i++)
@@ -444,6 +448,42 @@ static void fill_report(survey_design *d)
 	r->margin_error = d->margin_error;
 }
 
+/*
+ * Reads the margins into d (each respondent's cells) and st (the
+ * populations), checking each against the respondents, and rescales margin
+ * totals that differ from the first margin's by rounding. Returns 0, or -1
+ * with *problem.
+ */
+static int load_margins(survey_design *d, rake_state *st, const survey_margin *margins, survey_problem *problem)
+{
+	double first_total = 0;
+	for (size_t m = 0; m < d->margin_count; m++) {
+		const survey_margin *mg = &margins[m];
+		double total;
+		if (mg->variable_count < 1 || mg->variable_count > SURVEY_MARGIN_VARIABLES_MAX || !mg->population)
+			return fail(problem, SURVEY_ERR_ARGUMENT, m, 0, 0, 0);
+		if (assign_cells(d->data, mg, m, &d->margins[m], problem) < 0 ||
+		    check_population(mg, m, &d->margins[m], &st->population[m], &total, problem) < 0)
+			return -1;
+		d->margins[m].step_weight = xmalloc(d->n * sizeof(double));
+		d->margins[m].step_inverse = xmalloc(d->n * sizeof(double));
+		if (m == 0) {
+			first_total = total;
+			continue;
+		}
+		double difference = fabs(total - first_total) / first_total;
+		if (difference > st->o->total_tolerance)
+			return fail(problem, SURVEY_ERR_MARGIN_TOTALS, m, 0, 0, difference);
+		d->report.totals_difference = fmax(d->report.totals_difference, difference);
+		if (difference > 0) {
+			d->report.totals_rescaled = true;
+			for (size_t c = 0; c < d->margins[m].cells; c++)
+				st->population[m][c] *= first_total / total;
+		}
+	}
+	return 0;
+}
+
 int survey_rake(const survey_data *data, const survey_margin *margins, size_t margin_count,
                 const survey_rake_options *options, survey_design **out, survey_problem *problem)
 {
@@ -461,7 +501,8 @@ int survey_rake(const survey_data *data, const survey_margin *margins, size_t ma
 		options = &defaults;
 	}
 	st.o = options;
-	if (!data || data->n < 2 || (margin_count > 0 && !margins) || !options_valid(options))
+	if (!data || data->n < 2 || (margin_count > 0 && !margins) || margin_count > SURVEY_MARGINS_MAX ||
+	    !options_valid(options))
 		return fail(problem, SURVEY_ERR_ARGUMENT, 0, 0, 0, 0);
 	for (size_t i = 0; i < data->n; i++)
 		if (!isfinite(data->base_weight[i]) || !(data->base_weight[i] > 0))
@@ -476,38 +517,10 @@ int survey_rake(const survey_data *data, const survey_margin *margins, size_t ma
 	st.population = xcalloc(margin_count ? margin_count : 1, sizeof *st.population);
 	d->margin_count = margin_count;
 
-	double first_total = 0;
-	for (size_t m = 0; m < margin_count; m++) {
-		const survey_margin *mg = &margins[m];
-		double total;
-		if (mg->variable_count < 1 || mg->variable_count > SURVEY_MARGIN_VARIABLES_MAX || !mg->population) {
-			fail(problem, SURVEY_ERR_ARGUMENT, m, 0, 0, 0);
-			goto out;
-		}
-		if (assign_cells(data, mg, m, &d->margins[m], problem) < 0 ||
-		    check_population(mg, m, &d->margins[m], &st.population[m], &total, problem) < 0)
-			goto out;
-		d->margins[m].step_weight = xmalloc(d->n * sizeof(double));
-		d->margins[m].step_inverse = xmalloc(d->n * sizeof(double));
-		if (d->margins[m].cells > largest)
-			largest = d->margins[m].cells;
-		if (m == 0) {
-			first_total = total;
-			continue;
-		}
-		/* Totals that differ by rounding are rescaled to the first margin's. */
-		double difference = fabs(total - first_total) / first_total;
-		if (difference > options->total_tolerance) {
-			fail(problem, SURVEY_ERR_MARGIN_TOTALS, m, 0, 0, difference);
-			goto out;
-		}
-		d->report.totals_difference = fmax(d->report.totals_difference, difference);
-		if (difference > 0) {
-			d->report.totals_rescaled = true;
-			for (size_t c = 0; c < d->margins[m].cells; c++)
-				st.population[m][c] *= first_total / total;
-		}
-	}
+	if (load_margins(d, &st, margins, problem) < 0)
+		goto out;
+	for (size_t m = 0; m < margin_count; m++)
+		largest = d->margins[m].cells > largest ? d->margins[m].cells : largest;
 	st.totals = xmalloc(largest * sizeof *st.totals);
 	st.target = st.population;
 	if (options->stop_rule == SURVEY_STOP_TABLE_CHANGE && margin_count > 0)

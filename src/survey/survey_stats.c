@@ -486,7 +486,6 @@ int survey_problem_index_total(const survey_design *d, const double *const *code
                                const survey_estimate_options *o, survey_estimate *out, survey_problem *problem)
 {
 	survey_estimate_options defaults;
-	int rc = -1;
 
 	o = options_or_default(o, &defaults);
 	if (!d || !domain_valid(d->data, domain))
@@ -511,11 +510,10 @@ int survey_problem_index_total(const survey_design *d, const double *const *code
 			sum[i] += c.z[i] / (double)item_count;
 	}
 	finish(SURVEY_MEAN, &total, total.n ? design_variance(d, sum, c.r) : NAN, o, out);
-	rc = 0;
 	free(sum);
 	columns_free(&c);
 	free(scores);
-	return rc;
+	return 0;
 }
 
 int survey_victimisation_index(const survey_design *d, const double *const *victimised, size_t crime_count,

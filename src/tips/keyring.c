@@ -75,25 +75,6 @@ void tip_unit_release(tip_unit *u)
 	u->sk = NULL;
 }
 
-/* Copies a blob column of exactly len bytes into out. 0, or -1 when its size differs. */
-static int blob_exact(db_stmt *s, int col, void *out, size_t len)
-{
-	size_t n = 0;
-	const void *p = db_column_blob(s, col, &n);
-	if (p == NULL || n != len)
-		return -1;
-	memcpy(out, p, len);
-	return 0;
-}
-
-/* Logs a database failure of what, rolls back any transaction, returns -1. */
-static int keyring_failed(db_conn *c, const char *what)
-{
-	fprintf(stderr, "trygg: tips keyring: %s: %s\n", what, db_errmsg(c));
-	db_rollback(c);
-	return -1;
-}
-
 int tip_unit_current(db_conn *c, tip_unit *u)
 {
 	db_stmt *s = db_prepare(c, SQL_UNIT_CURRENT);
@@ -104,7 +85,7 @@ int tip_unit_current(db_conn *c, tip_unit *u)
 	if (step != DB_ROW)
 		return step == DB_DONE ? 0 : -1;
 	u->id = db_column_int(s, 0);
-	int rc = blob_exact(s, 1, u->pk, sizeof(u->pk)) == 0 ? 1 : -1;
+	int rc = tip_blob_copy(s, 1, u->pk, sizeof(u->pk)) == 0 ? 1 : -1;
 	if (db_step(s) != DB_DONE)
 		return -1;
 	return rc;
@@ -129,8 +110,8 @@ static int officer_key_find(db_conn *c, int64_t user_id, officer_key *k)
 	if (step != DB_ROW)
 		return step == DB_DONE ? 0 : -1;
 	int rc = 1;
-	if (blob_exact(s, 0, k->pk, sizeof(k->pk)) != 0 || blob_exact(s, 1, k->wrap.salt, sizeof(k->wrap.salt)) != 0 ||
-	    blob_exact(s, 4, k->wrap.box, sizeof(k->wrap.box)) != 0)
+	if (tip_blob_copy(s, 0, k->pk, sizeof(k->pk)) != 0 || tip_blob_copy(s, 1, k->wrap.salt, sizeof(k->wrap.salt)) != 0 ||
+	    tip_blob_copy(s, 4, k->wrap.box, sizeof(k->wrap.box)) != 0)
 		rc = -1;
 	k->wrap.opslimit = (unsigned long long)db_column_int(s, 2);
 	k->wrap.memlimit = (size_t)db_column_int(s, 3);
@@ -188,9 +169,9 @@ static int officer_key_open_or_make(db_conn *c, const config *cfg, int64_t user_
 	if (officer_key_make(cfg, password, &k, sk) != 0)
 		return -1;
 	if (db_begin_write(c) != 0)
-		return keyring_failed(c, "begin");
+		return tip_db_failed(c, "begin");
 	if (officer_key_store(c, user_id, &k, (int64_t)time(NULL)) != 0 || db_commit(c) != 0)
-		return keyring_failed(c, "store officer key");
+		return tip_db_failed(c, "store officer key");
 	memcpy(pk, k.pk, sizeof(k.pk));
 	return 0;
 }
@@ -216,14 +197,14 @@ int tip_officer_login(db_conn *c, const config *cfg, int64_t user_id, bool is_of
 	session_db_id(session_token, sid);
 	db_stmt *s;
 	if (db_begin_write(c) != 0 || (s = db_prepare(c, SQL_SESSION_PUT)) == NULL) {
-		keyring_failed(c, "session key");
+		tip_db_failed(c, "session key");
 		goto out;
 	}
 	db_bind_text(s, 1, sid);
 	db_bind_int(s, 2, user_id);
 	db_bind_blob(s, 3, box, sizeof(box));
 	if (db_step(s) != DB_DONE || db_commit(c) != 0) {
-		keyring_failed(c, "session key");
+		tip_db_failed(c, "session key");
 		goto out;
 	}
 	rc = 0;
@@ -249,7 +230,7 @@ int tip_officer_rewrap(db_conn *c, const config *cfg, int64_t user_id, const cha
 		goto out;
 	db_stmt *s;
 	if (db_begin_write(c) != 0 || (s = db_prepare(c, SQL_OFFICER_REWRAP)) == NULL) {
-		keyring_failed(c, "re-wrap officer key");
+		tip_db_failed(c, "re-wrap officer key");
 		goto out;
 	}
 	db_bind_blob(s, 1, fresh.salt, sizeof(fresh.salt));
@@ -259,7 +240,7 @@ int tip_officer_rewrap(db_conn *c, const config *cfg, int64_t user_id, const cha
 	db_bind_int(s, 5, user_id);
 	db_bind_blob(s, 6, k.pk, sizeof(k.pk));
 	if (db_step(s) != DB_DONE || db_commit(c) != 0) {
-		keyring_failed(c, "re-wrap officer key");
+		tip_db_failed(c, "re-wrap officer key");
 		goto out;
 	}
 	rc = 0;
@@ -284,7 +265,7 @@ static int unit_open(db_conn *c, int64_t user_id, const unsigned char *officer_p
 	if (step != DB_ROW)
 		return step == DB_DONE ? TIP_LOCK_PENDING : -1;
 	int64_t key_id = db_column_int(s, 0);
-	int ok = blob_exact(s, 1, sealed, sizeof(sealed));
+	int ok = tip_blob_copy(s, 1, sealed, sizeof(sealed));
 	if (db_step(s) != DB_DONE)
 		return -1;
 	if (ok != 0 || key_id != u->id)
@@ -342,7 +323,7 @@ int tip_unlock_session(db_conn *c, int64_t user_id, const char *session_token, t
 	int step = db_step(s);
 	if (step != DB_ROW)
 		return step == DB_DONE ? lock_reason(c, user_id) : -1;
-	int ok = blob_exact(s, 0, box, sizeof(box));
+	int ok = tip_blob_copy(s, 0, box, sizeof(box));
 	if (db_step(s) != DB_DONE)
 		return -1;
 	officer_key k;
@@ -431,7 +412,7 @@ int tip_keyring_init(db_conn *c, const config *cfg, int64_t officer_id, const ch
 	tip_keypair(unit_pk, unit_sk);
 	int64_t id;
 	if (db_begin_write(c) != 0) {
-		keyring_failed(c, "begin");
+		tip_db_failed(c, "begin");
 		goto out;
 	}
 	/* Another process may have made one meanwhile: then it wins. */
@@ -443,7 +424,7 @@ int tip_keyring_init(db_conn *c, const config *cfg, int64_t officer_id, const ch
 	}
 	if (unit_insert(c, unit_pk, now, &id) != 0 || access_put(c, officer_id, officer_pk, id, unit_sk, 0, now) != 0 ||
 	    db_commit(c) != 0) {
-		keyring_failed(c, "create unit key");
+		tip_db_failed(c, "create unit key");
 		goto out;
 	}
 	rc = replaced ? 2 : 0;
@@ -461,47 +442,47 @@ int tip_officer_grant(db_conn *c, const tip_unit *u, int64_t officer_id, int64_t
 	if (found <= 0)
 		return found < 0 ? -1 : 1;
 	if (db_begin_write(c) != 0)
-		return keyring_failed(c, "begin");
+		return tip_db_failed(c, "begin");
 	if (access_put(c, officer_id, k.pk, u->id, u->sk, by, now) != 0 || db_commit(c) != 0)
-		return keyring_failed(c, "grant access");
+		return tip_db_failed(c, "grant access");
 	return 0;
 }
 
 int tip_officer_remove(db_conn *c, int64_t officer_id)
 {
 	if (db_begin_write(c) != 0)
-		return keyring_failed(c, "begin");
+		return tip_db_failed(c, "begin");
 	db_stmt *s = db_prepare(c, SQL_ACCESS_HAS);
 	if (s == NULL)
-		return keyring_failed(c, "remove officer");
+		return tip_db_failed(c, "remove officer");
 	db_bind_int(s, 1, officer_id);
 	if (db_step(s) != DB_ROW)
-		return keyring_failed(c, "remove officer");
+		return tip_db_failed(c, "remove officer");
 	bool has_access = db_column_int(s, 0) > 0;
 	if (db_step(s) != DB_DONE || (s = db_prepare(c, SQL_ACCESS_COUNT_OTHERS)) == NULL)
-		return keyring_failed(c, "remove officer");
+		return tip_db_failed(c, "remove officer");
 	db_bind_int(s, 1, officer_id);
 	if (db_step(s) != DB_ROW)
-		return keyring_failed(c, "remove officer");
+		return tip_db_failed(c, "remove officer");
 	int64_t others = db_column_int(s, 0);
 	if (db_step(s) != DB_DONE)
-		return keyring_failed(c, "remove officer");
+		return tip_db_failed(c, "remove officer");
 	if (has_access && others == 0) {
 		/* Nobody could ever read a tip again. */
 		db_rollback(c);
 		return 2;
 	}
 	if ((s = db_prepare(c, SQL_OFFICER_DELETE)) == NULL)
-		return keyring_failed(c, "remove officer");
+		return tip_db_failed(c, "remove officer");
 	db_bind_int(s, 1, officer_id);
 	if (db_step(s) != DB_DONE)
-		return keyring_failed(c, "remove officer");
+		return tip_db_failed(c, "remove officer");
 	int64_t removed = db_changes(s);
 	if ((s = db_prepare(c, SQL_SESSIONS_DELETE)) == NULL)
-		return keyring_failed(c, "remove officer");
+		return tip_db_failed(c, "remove officer");
 	db_bind_int(s, 1, officer_id);
 	if (db_step(s) != DB_DONE || db_commit(c) != 0)
-		return keyring_failed(c, "remove officer");
+		return tip_db_failed(c, "remove officer");
 	return removed > 0 ? 0 : 1;
 }
 
@@ -671,7 +652,7 @@ static int reseal_access(db_conn *c, const unsigned char *new_sk, int64_t new_id
 		row->data = xmalloc(TIP_PUBLIC_BYTES);
 		row->len = TIP_PUBLIC_BYTES;
 		row->file = NULL;
-		if (blob_exact(s, 1, row->data, TIP_PUBLIC_BYTES) != 0)
+		if (tip_blob_copy(s, 1, row->data, TIP_PUBLIC_BYTES) != 0)
 			row->len = 0;
 	}
 	if (step != DB_DONE)
@@ -713,7 +694,7 @@ int tip_keyring_rotate(db_conn *c, const config *cfg, tip_unit *u, int64_t now)
 	assert(u->sk != NULL);
 	tip_keypair(new_pk, new_sk);
 	if (db_begin_write(c) != 0) {
-		keyring_failed(c, "begin");
+		tip_db_failed(c, "begin");
 		goto out;
 	}
 	if (tip_unit_current(c, &current) != 1 || current.id != u->id) {
@@ -744,7 +725,7 @@ int tip_keyring_rotate(db_conn *c, const config *cfg, tip_unit *u, int64_t now)
 	rc = 0;
 	goto out;
 fail:
-	keyring_failed(c, "rotate");
+	tip_db_failed(c, "rotate");
 	unlink_all(&made);
 out:
 	tip_secret_free(new_sk);
@@ -773,7 +754,7 @@ int tip_officers_each(db_conn *c, int (*fn)(void *ud, const tip_officer *o), voi
 		o.is_officer = (db_column_int(s, 3) & ROLE_POLIS) != 0;
 		o.has_access = !db_column_is_null(s, 5);
 		o.granted_at = o.has_access ? db_column_int(s, 5) : 0;
-		if (blob_exact(s, 4, pk, sizeof(pk)) == 0)
+		if (tip_blob_copy(s, 4, pk, sizeof(pk)) == 0)
 			tip_fingerprint(pk, o.fingerprint);
 		stopped = fn(ud, &o) != 0;
 	}

@@ -92,12 +92,9 @@ static int64_t path_id(http_req *r, const char *name)
 static const char *tag_labels(http_req *r, const char *tags)
 {
 	buf b = BUF_INIT;
-	for (size_t i = 0; i < tip_crime_type_count; i++) {
-		const char *hit = strstr(tags, tip_crime_types[i].name);
-		size_t n = strlen(tip_crime_types[i].name);
-		if (hit && (hit == tags || hit[-1] == ',') && (hit[n] == ',' || hit[n] == '\0'))
+	for (size_t i = 0; i < tip_crime_type_count; i++)
+		if (tip_tags_have(tags, tip_crime_types[i].name))
 			buf_printf(&b, "%s%s", b.len ? ", " : "", T(r, tip_crime_types[i].label));
-	}
 	const char *out = arena_strdup(r->arena, buf_cstr(&b));
 	buf_free(&b);
 	return out;
@@ -218,14 +215,10 @@ static int handling_data(http_req *r, json_t *d, const tip_meta *m)
 		json_array_append_new(statuses, o);
 	}
 	for (size_t i = 0; i < tip_crime_type_count; i++) {
-		const char *name = tip_crime_types[i].name;
-		const char *hit = strstr(m->tags, name);
-		size_t n = strlen(name);
 		json_t *o = json_object();
-		json_object_set_new(o, "value", json_string(name));
+		json_object_set_new(o, "value", json_string(tip_crime_types[i].name));
 		json_object_set_new(o, "label", json_string(T(r, tip_crime_types[i].label)));
-		json_object_set_new(o, "checked", json_boolean(hit && (hit == m->tags || hit[-1] == ',') &&
-							       (hit[n] == ',' || hit[n] == '\0')));
+		json_object_set_new(o, "checked", json_boolean(tip_tags_have(m->tags, tip_crime_types[i].name)));
 		json_array_append_new(types, o);
 	}
 	json_object_set_new(d, "statuses", statuses);

@@ -111,6 +111,18 @@ enum tip_status tip_status_parse(const char *name)
 	return TIP_STATUS__MAX;
 }
 
+bool tip_tags_have(const char *tags, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = tags; p && *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
 const tip_crime_type *tip_crime_type_find(const char *name)
 {
 	for (size_t i = 0; i < tip_crime_type_count; i++)
@@ -119,16 +131,14 @@ const tip_crime_type *tip_crime_type_find(const char *name)
 	return NULL;
 }
 
-/* Logs a database failure, rolls back, returns -1. */
-static int store_failed(db_conn *c, const char *what)
+int tip_db_failed(db_conn *c, const char *what)
 {
 	fprintf(stderr, "trygg: tips: %s: %s\n", what, db_errmsg(c));
 	db_rollback(c);
 	return -1;
 }
 
-/* Copies a blob column of exactly len bytes. 0, or -1 when its size differs. */
-static int blob_copy(db_stmt *s, int col, void *out, size_t len)
+int tip_blob_copy(db_stmt *s, int col, void *out, size_t len)
 {
 	size_t n = 0;
 	const void *p = db_column_blob(s, col, &n);
@@ -197,14 +207,14 @@ int tip_create(db_conn *c, const config *cfg, const char *receipt_lookup, const 
 		if (photo_store(cfg, &photos[made], &stored[made]) != 0)
 			goto out;
 	if (db_begin_write(c) != 0) {
-		store_failed(c, "begin");
+		tip_db_failed(c, "begin");
 		goto out;
 	}
 	/* The key is read inside the transaction that uses it (see the migration on rotation). */
 	int current = tip_unit_current(c, &u);
 	if (current <= 0) {
 		if (current < 0)
-			store_failed(c, "unit key");
+			tip_db_failed(c, "unit key");
 		db_rollback(c);
 		rc = current < 0 ? -1 : 1;
 		goto out;
@@ -244,7 +254,7 @@ int tip_create(db_conn *c, const config *cfg, const char *receipt_lookup, const 
 	rc = 0;
 	goto out;
 fail:
-	store_failed(c, "store tip");
+	tip_db_failed(c, "store tip");
 out:
 	for (size_t i = 0; i < ARRAY_LEN(stored); i++) {
 		if (rc != 0 && stored[i].key) {
@@ -397,14 +407,14 @@ int tip_message_add(db_conn *c, int64_t tip_id, int64_t author_id, const char *t
 	tip_unit u = { 0 };
 	int rc = -1;
 	if (db_begin_write(c) != 0) {
-		store_failed(c, "begin");
+		tip_db_failed(c, "begin");
 		goto out;
 	}
 	db_stmt *s = db_prepare(c, SQL_TIPSTER_KEY);
 	if (s == NULL)
 		goto fail;
 	db_bind_int(s, 1, tip_id);
-	if (db_step(s) != DB_ROW || blob_copy(s, 0, tipster_pk, sizeof(tipster_pk)) != 0 || db_step(s) != DB_DONE ||
+	if (db_step(s) != DB_ROW || tip_blob_copy(s, 0, tipster_pk, sizeof(tipster_pk)) != 0 || db_step(s) != DB_DONE ||
 	    tip_unit_current(c, &u) != 1)
 		goto fail;
 	tip_seal(u.pk, text, len, for_unit);
@@ -435,7 +445,7 @@ int tip_message_add(db_conn *c, int64_t tip_id, int64_t author_id, const char *t
 	rc = 0;
 	goto out;
 fail:
-	store_failed(c, "store message");
+	tip_db_failed(c, "store message");
 out:
 	free(for_unit);
 	free(for_tipster);
@@ -468,7 +478,7 @@ int tip_photo_read(db_conn *c, const config *cfg, const tip_unit *u, int64_t tip
 		return step == DB_DONE ? 0 : -1;
 	buf path = BUF_INIT;
 	attachment_path(&path, cfg, db_column_text(s, 0) ? db_column_text(s, 0) : "-");
-	int ok = blob_copy(s, 1, sealed, sizeof(sealed));
+	int ok = tip_blob_copy(s, 1, sealed, sizeof(sealed));
 	if (db_step(s) != DB_DONE)
 		ok = -1;
 	unsigned char *key = tip_secret_new();
@@ -487,10 +497,10 @@ static int write_one(db_conn *c, const char *sql, int64_t value)
 {
 	db_stmt *s;
 	if (db_begin_write(c) != 0 || (s = db_prepare(c, sql)) == NULL)
-		return store_failed(c, "update");
+		return tip_db_failed(c, "update");
 	db_bind_int(s, 1, value);
 	if (db_step(s) != DB_DONE || db_commit(c) != 0)
-		return store_failed(c, "update");
+		return tip_db_failed(c, "update");
 	return 0;
 }
 
@@ -502,10 +512,10 @@ int tip_mark_opened(db_conn *c, int64_t id)
 int tip_update(db_conn *c, int64_t id, const tip_update_fields *f, int64_t now)
 {
 	if (db_begin_write(c) != 0)
-		return store_failed(c, "begin");
+		return tip_db_failed(c, "begin");
 	db_stmt *s = db_prepare(c, SQL_TIP_STATE);
 	if (s == NULL)
-		return store_failed(c, "update tip");
+		return tip_db_failed(c, "update tip");
 	db_bind_int(s, 1, id);
 	int step = db_step(s);
 	if (step != DB_ROW) {
@@ -515,14 +525,14 @@ int tip_update(db_conn *c, int64_t id, const tip_update_fields *f, int64_t now)
 	bool was_closed = tip_status_parse(db_column_text(s, 0)) == TIP_CLOSED;
 	int64_t closed_day = db_column_is_null(s, 1) ? 0 : db_column_int(s, 1);
 	if (db_step(s) != DB_DONE)
-		return store_failed(c, "update tip");
+		return tip_db_failed(c, "update tip");
 	/* The retention time runs from the day it was closed, not from later edits. */
 	if (f->status != TIP_CLOSED)
 		closed_day = 0;
 	else if (!was_closed || closed_day == 0)
 		closed_day = TIP_DAY(now);
 	if ((s = db_prepare(c, SQL_TIP_UPDATE)) == NULL)
-		return store_failed(c, "update tip");
+		return tip_db_failed(c, "update tip");
 	db_bind_text(s, 1, tip_status_names[f->status]);
 	if (f->area_id > 0)
 		db_bind_int(s, 2, f->area_id);
@@ -538,26 +548,26 @@ int tip_update(db_conn *c, int64_t id, const tip_update_fields *f, int64_t now)
 		db_bind_null(s, 4);
 	db_bind_int(s, 5, id);
 	if (db_step(s) != DB_DONE || (s = db_prepare(c, SQL_TAGS_DELETE)) == NULL)
-		return store_failed(c, "update tip");
+		return tip_db_failed(c, "update tip");
 	db_bind_int(s, 1, id);
 	if (db_step(s) != DB_DONE)
-		return store_failed(c, "update tip");
+		return tip_db_failed(c, "update tip");
 	for (size_t i = 0; i < f->tag_count; i++) {
 		if ((s = db_prepare(c, SQL_TAG_INSERT)) == NULL)
-			return store_failed(c, "update tip");
+			return tip_db_failed(c, "update tip");
 		db_bind_int(s, 1, id);
 		db_bind_text(s, 2, f->tags[i]);
 		if (db_step(s) != DB_DONE)
-			return store_failed(c, "update tip");
+			return tip_db_failed(c, "update tip");
 	}
-	return db_commit(c) == 0 ? 1 : store_failed(c, "update tip");
+	return db_commit(c) == 0 ? 1 : tip_db_failed(c, "update tip");
 }
 
 int tip_erase(db_conn *c, const config *cfg, int64_t id)
 {
 	buf files = BUF_INIT;
 	if (db_begin_write(c) != 0)
-		return store_failed(c, "begin");
+		return tip_db_failed(c, "begin");
 	db_stmt *s = db_prepare(c, SQL_TIP_FILES);
 	int step;
 	if (s == NULL)
@@ -582,7 +592,7 @@ int tip_erase(db_conn *c, const config *cfg, int64_t id)
 	return erased > 0 ? 1 : 0;
 fail:
 	buf_free(&files);
-	return store_failed(c, "erase tip");
+	return tip_db_failed(c, "erase tip");
 }
 
 /* ---- tipsters' visits ---- */
@@ -603,8 +613,8 @@ int tip_tipster_open(db_conn *c, const config *cfg, const char *receipt_lookup, 
 		*tip_id = db_column_int(s, 0);
 		w.opslimit = (unsigned long long)db_column_int(s, 3);
 		w.memlimit = (size_t)db_column_int(s, 4);
-		if (blob_copy(s, 1, pk, TIP_PUBLIC_BYTES) != 0 || blob_copy(s, 2, w.salt, sizeof(w.salt)) != 0 ||
-		    blob_copy(s, 5, w.box, sizeof(w.box)) != 0)
+		if (tip_blob_copy(s, 1, pk, TIP_PUBLIC_BYTES) != 0 || tip_blob_copy(s, 2, w.salt, sizeof(w.salt)) != 0 ||
+		    tip_blob_copy(s, 5, w.box, sizeof(w.box)) != 0)
 			found = false;
 		if (db_step(s) != DB_DONE)
 			return -1;
@@ -643,12 +653,12 @@ const char *tip_visit_start(db_conn *c, arena *a, int64_t tip_id, const unsigned
 	tip_wrap_key(key, sk, box);
 	db_stmt *s;
 	if (db_begin_write(c) != 0 || (s = db_prepare(c, SQL_VISITS_EXPIRED)) == NULL) {
-		store_failed(c, "visit");
+		tip_db_failed(c, "visit");
 		goto out;
 	}
 	db_bind_int(s, 1, now);
 	if (db_step(s) != DB_DONE || (s = db_prepare(c, SQL_VISIT_INSERT)) == NULL) {
-		store_failed(c, "visit");
+		tip_db_failed(c, "visit");
 		goto out;
 	}
 	db_bind_text(s, 1, id);
@@ -656,7 +666,7 @@ const char *tip_visit_start(db_conn *c, arena *a, int64_t tip_id, const unsigned
 	db_bind_blob(s, 3, box, sizeof(box));
 	db_bind_int(s, 4, now + (int64_t)minutes * 60);
 	if (db_step(s) != DB_DONE || db_commit(c) != 0) {
-		store_failed(c, "visit");
+		tip_db_failed(c, "visit");
 		goto out;
 	}
 	result = arena_strdup(a, token);
@@ -683,7 +693,7 @@ int tip_visit_find(db_conn *c, const char *token, int64_t now, int64_t *tip_id, 
 	if (step != DB_ROW)
 		return step == DB_DONE ? 0 : -1;
 	*tip_id = db_column_int(s, 0);
-	int ok = blob_copy(s, 1, box, sizeof(box)) == 0 && blob_copy(s, 3, pk, TIP_PUBLIC_BYTES) == 0;
+	int ok = tip_blob_copy(s, 1, box, sizeof(box)) == 0 && tip_blob_copy(s, 3, pk, TIP_PUBLIC_BYTES) == 0;
 	int64_t expires = db_column_int(s, 2);
 	if (db_step(s) != DB_DONE)
 		return -1;
@@ -704,10 +714,10 @@ int tip_visit_end(db_conn *c, const char *token)
 	visit_id(token, id);
 	db_stmt *s;
 	if (db_begin_write(c) != 0 || (s = db_prepare(c, SQL_VISIT_DELETE)) == NULL)
-		return store_failed(c, "end visit");
+		return tip_db_failed(c, "end visit");
 	db_bind_text(s, 1, id);
 	if (db_step(s) != DB_DONE || db_commit(c) != 0)
-		return store_failed(c, "end visit");
+		return tip_db_failed(c, "end visit");
 	return 0;
 }
 
@@ -747,19 +757,19 @@ int tip_settings_save(db_conn *c, int64_t retention_days, int64_t threshold)
 		int64_t value;
 	} values[] = { { "tips_retention_days", retention_days }, { "tips_lagesbild_threshold", threshold } };
 	if (db_begin_write(c) != 0)
-		return store_failed(c, "begin");
+		return tip_db_failed(c, "begin");
 	for (size_t i = 0; i < ARRAY_LEN(values); i++) {
 		char text[32];
 		snprintf(text, sizeof(text), "%lld", (long long)values[i].value);
 		db_stmt *s = db_prepare(c, SQL_SETTING_PUT);
 		if (s == NULL)
-			return store_failed(c, "settings");
+			return tip_db_failed(c, "settings");
 		db_bind_text(s, 1, values[i].name);
 		db_bind_text(s, 2, text);
 		if (db_step(s) != DB_DONE)
-			return store_failed(c, "settings");
+			return tip_db_failed(c, "settings");
 	}
-	return db_commit(c) == 0 ? 0 : store_failed(c, "settings");
+	return db_commit(c) == 0 ? 0 : tip_db_failed(c, "settings");
 }
 
 /* ---- the hourly job ---- */

@@ -25,6 +25,15 @@
 #define TIP_MAX_PHOTOS 3
 #define TIP_MAX_TAGS 16
 
+/* ---- helpers of keyring.c and store.c (store.c) ---- */
+
+/* Copies a blob column of exactly len bytes into out. 0, or -1 when its size differs. */
+int tip_blob_copy(db_stmt *s, int col, void *out, size_t len);
+/* Logs a database failure of what (never any data), rolls back, returns -1. */
+int tip_db_failed(db_conn *c, const char *what);
+/* True when the comma-separated list of crime type names tags holds name. */
+bool tip_tags_have(const char *tags, const char *name);
+
 /* ---- the keyring (keyring.c) ---- */
 
 /* The unit key as known to one request: id and public key, and the secret

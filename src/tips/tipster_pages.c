@@ -272,11 +272,6 @@ int tip_form_submit(http_req *r)
 	tip_private_headers(r);
 	/* Photos first: their temporary files are scrubbed whatever happens next. */
 	read_photos(r, errors, photos, &photo_count);
-	int limited = web_rate_limit(r, "tips", FORM_RATE_MAX, FORM_RATE_WINDOW);
-	if (limited != 0) {
-		rc = limited < 0 ? 503 : 429;
-		goto out;
-	}
 	enum area_place_problem place = area_place_read(r, false, &f.place);
 	if (place == AREA_PLACE_DB_ERROR) {
 		rc = 503;
@@ -298,8 +293,9 @@ int tip_form_submit(http_req *r)
 		rc = web_error(r, 400, T(r, "Okänt svarsalternativ."));
 		goto out;
 	}
+	/* Shown beside the place chooser through area_place_json(); here only in the summary. */
 	if (place_error)
-		webform_error(r, errors, "place_text", place_error);
+		webform_summary_error(errors, "place_area", place_error);
 	if (webform_has_errors(errors)) {
 		json_t *d = form_data(r, &f, place_error);
 		json_object_update(d, errors);
@@ -309,6 +305,12 @@ int tip_form_submit(http_req *r)
 		goto out;
 	}
 
+	/* Only tips that would be stored count: a form sent back for a mistake does not. */
+	int limited = web_rate_limit(r, "tips", FORM_RATE_MAX, FORM_RATE_WINDOW);
+	if (limited != 0) {
+		rc = limited < 0 ? 503 : 429;
+		goto out;
+	}
 	tip_unit u;
 	int ready = tip_unit_current(web_db(r), &u);
 	if (ready <= 0) {

@@ -122,9 +122,11 @@ static int page_robots(http_req *r)
 const http_route web_routes[] = {
 	{ "GET", "/healthz", page_healthz, 0, 0 },
 	{ "GET", "/robots.txt", page_robots, 0, 0 },
-	{ "GET", "/favicon.ico", page_favicon, 0, 0 },
-	{ "GET", "/assets/{fingerprint}/{path...}", page_asset, 0, 0 },
-	{ "GET", "/static/{path...}", page_static, 0, 0 },
+	{ "GET", "/favicon.ico", page_favicon, ROUTE_NO_LOG, 0 },
+	/* Static files are never logged: the lines say nothing useful, and a lone line for a
+	 * stylesheet would tell that someone just loaded a page that is never logged (tips). */
+	{ "GET", "/assets/{fingerprint}/{path...}", page_asset, ROUTE_NO_LOG, 0 },
+	{ "GET", "/static/{path...}", page_static, ROUTE_NO_LOG, 0 },
 	{ "GET", "/sprak", page_language, 0, 0 },
 	{ "GET", "/personal/", page_staff_start, ROUTE_STAFF, 0 },
 };

@@ -9,8 +9,9 @@
 #   main      raked to convergence; every kind of figure, overall and per domain
 #   rdefault  R's default rake() control (maxit 10, epsilon 1), Trygg with the same rule
 #   maxit2    stopped after two sweeps, unconverged (R warns, Trygg reports the error): same numbers
-#   trim      trimmed to [0.5, 2.5] × mean weight (held at the bounds, the rest raked again)
+#   trim      trimmed to [0.5, u] × mean weight, u = 90 % of the largest (held at the bounds, the rest raked again)
 #   unraked   base weights only (no margins)
+# COMPARE_R_SEED and COMPARE_R_N (default 20260101 and 1200) draw other data.
 # check prints one line per group of figures with the largest differences,
 # and ends with "compare_r: N passed, N failed".
 
@@ -51,13 +52,17 @@ scenario_small <- function(run) {
 }
 
 reference <- function(dir) {
-	gen <- generate(1200)
+	seed <- as.integer(Sys.getenv("COMPARE_R_SEED", "20260101"))
+	gen <- generate(as.integer(Sys.getenv("COMPARE_R_N", "1200")), seed = seed)
 	data_path <- file.path(dir, "data.csv")
 	write_data(gen$df, data_path)
-	cat(sprintf("compare_r: %d respondents, area sizes %s\n", nrow(gen$df),
+	cat(sprintf("compare_r: seed %d, %d respondents, area sizes %s\n", seed, nrow(gen$df),
 	            paste(table(gen$df$area), collapse = " ")))
+	main <- rake_design(gen, gen$df$w0, tight)
+	# Trimming that binds: an upper bound at 90 % of the largest raked weight.
+	upper <- floor(90 * max(weights(main)) / mean(weights(main))) / 100
 	scenarios <- list(
-		main = list(design = rake_design(gen, gen$df$w0, tight), fill = scenario_main,
+		main = list(design = main, fill = scenario_main,
 		            setup = c(gen$margin_lines, "rake margin_error 1e-12 1000", "min_n 0")),
 		rdefault = list(design = suppressWarnings(rake_design(gen, gen$df$w0, list(maxit = 10, epsilon = 1))),
 		                fill = scenario_small,
@@ -65,8 +70,9 @@ reference <- function(dir) {
 		maxit2 = list(design = suppressWarnings(rake_design(gen, gen$df$w0, list(maxit = 2, epsilon = 1e-13))),
 		              fill = scenario_small,
 		              setup = c(gen$margin_lines, "rake table_change 1e-13 2", "min_n 0")),
-		trim = list(design = trim_design(gen, 0.5, 2.5, 20, 1e-6, tight), fill = scenario_small,
-		            setup = c(gen$margin_lines, "rake margin_error 1e-12 1000", "trim 0.5 2.5 20 1e-6", "min_n 0")),
+		trim = list(design = trim_design(gen, 0.5, upper, 20, 1e-6, tight), fill = scenario_small,
+		            setup = c(gen$margin_lines, "rake margin_error 1e-12 1000",
+		                      paste("trim 0.5", upper, "20 1e-6"), "min_n 0")),
 		unraked = list(design = svydesign(ids = ~1, weights = ~w0, data = gen$df),
 		               fill = function(run) {
 		               	scenario_small(run)
@@ -81,7 +87,7 @@ reference <- function(dir) {
 		write_run(run, file.path(dir, paste0(name, ".spec")), file.path(dir, paste0(name, ".r.txt")))
 	}
 	w <- weights(scenarios$main$design)
-	cat(sprintf("compare_r: main weights %.3g … %.3g; trimmed %.3g … %.3g\n", min(w), max(w),
+	cat(sprintf("compare_r: main weights %.3g … %.3g; trimmed to [0.5, %.2f] × mean: %.3g … %.3g\n", min(w), max(w), upper,
 	            min(weights(scenarios$trim$design)), max(weights(scenarios$trim$design))))
 }
 

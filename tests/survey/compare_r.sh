@@ -13,6 +13,7 @@
 # 3. survey_cli answers the same specs with Trygg's C.
 # 4. compare.R compares weights, estimates, standard errors and interval ends
 #    (to 1e-6), one line per group, and ends with "compare_r: N passed, N failed".
+# COMPARE_R_SEED and COMPARE_R_N draw other data (default 20260101, 1200 respondents).
 # Needs Rscript and R's survey package (r-cran-survey, from scripts/install-deps.sh).
 # Files go to WORKDIR (default: a temporary folder, removed on exit).
 # Exit status: 0 when every group agrees, 1 otherwise, 2 when it cannot run.

@@ -1,0 +1,179 @@
+/*
+ * report_internal.h — what the files of src/reports/ share: statuses,
+ * categories, storage, Open311 formatting and photos.
+ *
+ * Files: report_status.c (statuses, times, the XML writer — pure),
+ * store.c (the tables), open311.c (the API), pages.c (the resident's form,
+ * follow-up link and staff inbox), apikeys.c (API keys, page and command),
+ * photo.c (libvips), demo.c (demo categories).
+ */
+#ifndef TRYGG_REPORTS_REPORT_INTERNAL_H
+#define TRYGG_REPORTS_REPORT_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "db/db.h"
+#include "reports/reports.h"
+
+#define REPORT_DESCRIPTION_MAX_CHARS 4000
+#define REPORT_LINE_MAX_CHARS 200
+#define REPORT_PHOTOS_MAX 5
+#define REPORT_PAGE_SIZE_MAX 1000
+#define REPORT_DEFAULT_DAYS 90
+#define REPORT_IDS_MAX 100
+
+enum report_status {
+	REPORT_RECEIVED,
+	REPORT_IN_PROGRESS,
+	REPORT_ACTION_SCHEDULED,
+	REPORT_FIXED,
+	REPORT_NOT_RESPONSIBLE,
+	REPORT_DUPLICATE,
+	REPORT_NO_FURTHER_ACTION,
+	REPORT_REOPENED,
+	REPORT_WITHDRAWN,
+	REPORT_STATUS__MAX
+};
+
+typedef struct report_status_info {
+	const char *name;     /* as stored */
+	bool open;            /* Open311 open (true) or closed */
+	const char *detailed; /* FixMyStreet-style detailed status */
+	const char *label;    /* Swedish, translate with T() */
+} report_status_info;
+extern const report_status_info report_statuses[REPORT_STATUS__MAX];
+/* The status called name. Returns it, or -1 when there is none. */
+int report_status_find(const char *name);
+
+/* Formats t (UTC seconds) as ISO 8601 with zone, "2026-11-25T09:00:00Z", in a. */
+const char *report_iso_time(arena *a, int64_t t);
+/* Parses an ISO 8601 / W3C date-time: "YYYY-MM-DD", "YYYY-MM-DDThh:mm",
+ * "…:ss", fractions, and "Z" or "±hh:mm"/"±hhmm" (no zone: UTC). Returns 0
+ * with *out in UTC seconds, or -1. */
+int report_parse_time(const char *text, int64_t *out);
+/* Writes value as XML element name (lists as repeated children named after
+ * the list, see report_status.c), escaped, into out. */
+void report_xml_write(buf *out, const char *name, json_t *value);
+/* True when code is a usable category or attribute code (1–64 of [A-Za-z0-9_-]). */
+bool report_code_valid(const char *code);
+
+/* ---- categories (store.c) ---- */
+
+typedef struct report_choice {
+	const char *key, *name_sv, *name_en;
+} report_choice;
+
+typedef struct report_attribute {
+	const char *code, *datatype, *name_sv, *name_en, *hint_sv, *hint_en;
+	bool required;
+	int order;
+	report_choice *choices;
+	size_t choice_count;
+} report_attribute;
+
+typedef struct report_category {
+	int64_t id;
+	const char *code, *group, *name_sv, *name_en, *description_sv, *description_en, *keywords;
+	bool active;
+	report_attribute *attributes; /* filled by report_category_find() only */
+	size_t attribute_count;
+} report_category;
+
+/* The group codes, in the order shown, and their Swedish names. */
+extern const char *const report_group_codes[3];
+extern const char *const report_group_labels[3];
+
+/* Every active category, ordered by group and order, into *out (in a).
+ * Returns the count, or -1 on a database error. */
+int report_category_list(db_conn *c, arena *a, report_category **out);
+/* The category with code (with its attributes). 1 found, 0 none, -1 error. */
+int report_category_find(db_conn *c, arena *a, const char *code, report_category *out);
+/* As report_category_find(), by id. */
+int report_category_get(db_conn *c, arena *a, int64_t id, report_category *out);
+
+/* ---- reports (store.c) ---- */
+
+typedef struct report_value {
+	const char *code, *value;
+} report_value;
+
+/* A new report, as checked by the web form or the API. */
+typedef struct report_new {
+	const report_category *category;
+	int64_t area_id; /* 0: none */
+	bool has_point;
+	double lat, lon;
+	const char *address, *description;
+	const char *name, *email, *phone, *device_id, *account_id, *lang;
+	const char *source; /* "web" or "api" */
+	int64_t api_key_id; /* 0: none */
+	report_value *values;
+	size_t value_count;
+	const char **media_urls;
+	size_t media_url_count;
+} report_new;
+
+/* A stored report, as shown publicly (no personal data) plus staff fields. */
+typedef struct report {
+	int64_t id, area_id, requested_at, updated_at, expected_at, supporters, duplicate_of;
+	const char *category_code, *category_name_sv, *category_name_en, *group;
+	int status;
+	bool has_point;
+	double lat, lon;
+	const char *address, *description, *public_token, *source, *area_name;
+	const char *status_notes; /* latest public note, "" when none */
+} report;
+
+/* Inserts r (within the caller's write transaction) with a new public token
+ * and follow-up token; *id, *public_token and *follow_token (in a) are set.
+ * Returns 0, or -1 on a database error. */
+int report_insert(db_conn *c, arena *a, const report_new *r, int64_t now, int64_t *id, const char **public_token,
+		  const char **follow_token);
+
+/* What GET requests.{fmt} asks for (all optional). */
+typedef struct report_query {
+	int64_t start, end;            /* requested_at in [start, end] */
+	int64_t updated_after, updated_before;
+	const char *codes;             /* ",a,b," or "" for all */
+	int open;                      /* -1 any, 0 closed, 1 open */
+	bool bbox;
+	double min_lat, max_lat, min_lon, max_lon;
+	bool radius;
+	double lat, lon, metres;
+	int64_t area_id;               /* 0 any */
+	int64_t limit, offset;
+} report_query;
+
+/* Calls fn for each report that matches q, newest first. 0, or -1 on error. */
+int report_search(db_conn *c, arena *a, const report_query *q, int (*fn)(void *ud, const report *r), void *ud);
+/* The report with id (withdrawn ones too). 1 found, 0 none, -1 error. */
+int report_get(db_conn *c, arena *a, int64_t id, report *out);
+/* The report id of a public token. 1 found, 0 none, -1 error. */
+int report_by_token(db_conn *c, const char *token, int64_t *id);
+/* The report id of a private follow-up token. 1 found, 0 none, -1 error. */
+int report_by_follow_token(db_conn *c, const char *token, int64_t *id);
+/* The photos of a report: their ids (uploads) or URLs, in a. Returns the count or -1. */
+int report_photos(db_conn *c, arena *a, int64_t id, int64_t **ids, const char ***urls);
+/* Adds an update (and changes status when status >= 0) within the caller's
+ * write transaction. Returns 0 or -1. */
+int report_add_update(db_conn *c, int64_t id, int64_t now, const char *kind, int status, const char *text,
+		      bool public_, int64_t user_id);
+
+/* The hex hash under which a token is stored, in a. */
+const char *report_token_hash(arena *a, const char *token);
+/* A new random token (base32-like, 26 characters), in a. */
+const char *report_new_token(arena *a);
+
+/* ---- photos (photo.c) ---- */
+
+/* Decodes the image at path (JPEG, PNG, WebP, HEIC as libvips can) and writes
+ * it re-encoded without any metadata as DIR/NAME.jpg and a thumbnail as
+ * DIR/NAME-t.jpg. Returns 0, 1 when it is not an image or too large, -1 on
+ * an error of libvips or the file system. */
+int report_photo_store(const char *path, const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * reports.h — Felanmälan: fault reports from residents about streets, parks
+ * and parking, sent through the web form (/felanmalan) or the Open311
+ * GeoReport v2 API (/open311/v2/), and handled by staff.
+ *
+ * What other parts of Trygg use: the routes, the demo data, the API-key
+ * command, and report_counts() for the lägesbild. Everything else is inside
+ * the module (report_internal.h).
+ */
+#ifndef TRYGG_REPORTS_REPORTS_H
+#define TRYGG_REPORTS_REPORTS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/config.h"
+#include "db/db.h"
+#include "http/http.h"
+
+/* One cell of the counts for the lägesbild. Strings valid during the callback. */
+typedef struct report_count {
+	const char *category;  /* service_code */
+	int64_t area_id;       /* 0: no area known */
+	int year, month;       /* of requested_at, UTC */
+	const char *status;    /* e.g. "received", "fixed" (report_statuses[]) */
+	int is_open;           /* 1 when the status counts as open */
+	int64_t count;
+} report_count;
+
+/* Calls fn for every (category, area, month, status) with reports requested in
+ * [from, to), in that order; fn returns 0 to go on. Sums over status give the
+ * counts by category × area × month, sums over the rest the counts by status.
+ * Returns 0, or -1 on a database error. */
+int report_counts(db_conn *c, int64_t from, int64_t to, int (*fn)(void *ud, const report_count *row), void *ud);
+
+/* The public, API and staff routes. */
+extern const http_route report_routes[];
+extern const size_t report_route_count;
+
+/* The demo step: the categories and their extra questions, and a few reports,
+ * unless categories exist. 0 or -1. */
+int report_demo_load(db_conn *c, const config *cfg, FILE *out);
+
+/* `trygg apikey create NAME` / `trygg apikey list` / `trygg apikey revoke ID`
+ * on the migrated database d (arguments after "apikey"). Prints a new key
+ * once. Returns the exit status (0, 1 on failure, 2 on bad arguments). */
+int report_apikey_cli(db *d, int argc, char **argv);
+
+#endif
