@@ -60,6 +60,23 @@ db *db_open(const char *url, int pool_size, char **err)
 	return d;
 }
 
+/* Frees every cached statement of c, then closes it. */
+static void db_disconnect(db *d, db_conn *c)
+{
+	for (int i = 0; i < DB_CACHE_BUCKETS; i++) {
+		db_stmt *s = c->cache[i];
+		while (s) {
+			db_stmt *next = s->next_cached;
+			char *key = s->cache_key;
+			d->be->stmt_free(s);
+			free(key);
+			s = next;
+		}
+		c->cache[i] = NULL;
+	}
+	d->be->disconnect(c);
+}
+
 void db_close(db *d)
 {
 	if (d == NULL)
@@ -67,7 +84,7 @@ void db_close(db *d)
 	db_conn *c = d->free_list;
 	while (c) {
 		db_conn *next = c->next_free;
-		d->be->disconnect(c);
+		db_disconnect(d, c);
 		c = next;
 	}
 	pthread_mutex_destroy(&d->lock);
@@ -122,6 +139,9 @@ void db_release(db *d, db_conn *c)
 		return;
 	if (c->in_transaction)
 		db_rollback(c);
+	for (int i = 0; i < DB_CACHE_BUCKETS; i++)
+		for (db_stmt *s = c->cache[i]; s; s = s->next_cached)
+			d->be->stmt_reset(s);
 	d->be->release(c);
 	pthread_mutex_lock(&d->lock);
 	c->next_free = d->free_list;
@@ -168,9 +188,32 @@ int db_rollback(db_conn *c)
 	return rc;
 }
 
+static unsigned db_hash(const char *s)
+{
+	unsigned h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % DB_CACHE_BUCKETS;
+}
+
 db_stmt *db_prepare(db_conn *c, const char *sql)
 {
-	return c->be->prepare(c, sql);
+	unsigned h = db_hash(sql);
+	for (db_stmt *s = c->cache[h]; s; s = s->next_cached) {
+		if (strcmp(s->cache_key, sql) == 0) {
+			c->be->stmt_reset(s);
+			return s;
+		}
+	}
+	db_stmt *s = c->be->stmt_new(c, sql);
+	if (s == NULL)
+		return NULL;
+	s->conn = c;
+	s->cache_key = xstrdup(sql);
+	s->sql = s->cache_key;
+	s->next_cached = c->cache[h];
+	c->cache[h] = s;
+	return s;
 }
 
 void db_bind_text(db_stmt *s, int idx, const char *text)

@@ -10,27 +10,39 @@
 
 struct db_backend;
 
+#define DB_CACHE_BUCKETS 128
+
 struct db_conn {
 	const struct db_backend *be;
 	struct db_conn *next_free; /* pool free list, owned by db.c */
 	bool in_transaction;
 	bool conflict;             /* last error was a uniqueness violation */
 	char errmsg[512];
+	/* Prepared statements by SQL text, owned by db.c (db_prepare). */
+	struct db_stmt *cache[DB_CACHE_BUCKETS];
 };
 
 struct db_stmt {
-	db_conn *conn; /* the connection that owns this statement */
-	const char *sql;
+	db_conn *conn;               /* the connection that owns this statement */
+	const char *sql;             /* the SQL as the caller wrote it (the cache key) */
+	char *cache_key;             /* owned by db.c */
+	struct db_stmt *next_cached; /* owned by db.c */
 };
 
 struct db_backend {
 	/* Opens one connection. Returns NULL with an allocated *err on failure. */
 	db_conn *(*connect)(const char *url, char **err);
 	void (*disconnect)(db_conn *c);
-	/* Called when the connection goes back to the pool: resets every statement
-	 * so that no read snapshot or result outlives the request. */
+	/* Called when the connection goes back to the pool, after db.c has reset
+	 * every statement (so no read snapshot or result outlives the request). */
 	void (*release)(db_conn *c);
-	db_stmt *(*prepare)(db_conn *c, const char *sql);
+	/* Prepares a new statement for sql ('?' placeholders). NULL on error. db.c
+	 * caches it and sets conn, sql, cache_key and next_cached. */
+	db_stmt *(*stmt_new)(db_conn *c, const char *sql);
+	/* Back to the state db_prepare() promises: no result, no values bound. */
+	void (*stmt_reset)(db_stmt *s);
+	/* Frees the statement (its cache_key is db.c's). */
+	void (*stmt_free)(db_stmt *s);
 	void (*bind_text)(db_stmt *s, int idx, const char *text);
 	void (*bind_int)(db_stmt *s, int idx, int64_t v);
 	void (*bind_double)(db_stmt *s, int idx, double v);

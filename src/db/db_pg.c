@@ -36,14 +36,12 @@
 #include <string.h>
 #include <strings.h>
 
-#define PG_CACHE_BUCKETS 128
 #define PG_BYTEA_OID 17 /* from the server's catalog/pg_type_d.h */
 /* The advisory lock key that serialises migrations ("Tryg" in ASCII). */
 #define PG_MIGRATION_LOCK "1416788327"
 
 typedef struct pg_stmt {
 	struct db_stmt base;
-	char *sql_copy;         /* owned: the cache key, as the caller wrote it */
 	char *server_sql;       /* owned: the same with $1, $2, … */
 	char name[16];          /* server-side name, unique on the connection */
 	bool prepared;          /* known to the current server session */
@@ -67,7 +65,6 @@ typedef struct pg_conn {
 	PGconn *handle;
 	unsigned statement_count; /* names the next statement */
 	bool lost_transaction;    /* the session holding the open transaction is gone */
-	pg_stmt *cache[PG_CACHE_BUCKETS];
 } pg_conn;
 
 /* One attempt at a command on the server; the caller clears the result. */
@@ -89,14 +86,6 @@ static locale_t pg_c_locale(void)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, pg_numeric_locale_init);
 	return pg_numeric_locale;
-}
-
-static unsigned pg_hash(const char *s)
-{
-	unsigned h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % PG_CACHE_BUCKETS;
 }
 
 static void pg_ignore_notice(void *arg, const char *message)
@@ -238,9 +227,9 @@ static int pg_session_setup(pg_conn *c)
  * session are marked so that their next use prepares them again. 0 or -1. */
 static int pg_reconnect(pg_conn *c)
 {
-	for (int i = 0; i < PG_CACHE_BUCKETS; i++)
-		for (pg_stmt *s = c->cache[i]; s; s = s->next)
-			s->prepared = false;
+	for (int i = 0; i < DB_CACHE_BUCKETS; i++)
+		for (db_stmt *s = c->base.cache[i]; s; s = s->next_cached)
+			((pg_stmt *)s)->prepared = false;
 	if (c->base.in_transaction)
 		c->lost_transaction = true;
 	PQreset(c->handle);
@@ -355,9 +344,18 @@ static void pg_stmt_free(pg_stmt *s)
 	free(s->values);
 	free(s->lengths);
 	free(s->formats);
-	free(s->sql_copy);
 	free(s->server_sql);
 	free(s);
+}
+
+static void pg_stmt_reset_base(db_stmt *s)
+{
+	pg_stmt_reset((pg_stmt *)s);
+}
+
+static void pg_stmt_free_base(db_stmt *s)
+{
+	pg_stmt_free((pg_stmt *)s);
 }
 
 static db_conn *pg_connect(const char *url, char **err)
@@ -386,14 +384,6 @@ static db_conn *pg_connect(const char *url, char **err)
 static void pg_disconnect(db_conn *base)
 {
 	pg_conn *c = (pg_conn *)base;
-	for (int i = 0; i < PG_CACHE_BUCKETS; i++) {
-		pg_stmt *s = c->cache[i];
-		while (s) {
-			pg_stmt *next = s->next;
-			pg_stmt_free(s);
-			s = next;
-		}
-	}
 	PQfinish(c->handle);
 	free(c);
 }
@@ -401,27 +391,16 @@ static void pg_disconnect(db_conn *base)
 static void pg_release(db_conn *base)
 {
 	pg_conn *c = (pg_conn *)base;
-	for (int i = 0; i < PG_CACHE_BUCKETS; i++)
-		for (pg_stmt *s = c->cache[i]; s; s = s->next)
-			pg_stmt_reset(s);
-	c->lost_transaction = false;
+	c->lost_transaction = false; /* db.c has reset every statement */
 }
 
-static db_stmt *pg_prepare(db_conn *base, const char *sql)
+static db_stmt *pg_stmt_new(db_conn *base, const char *sql)
 {
 	pg_conn *c = (pg_conn *)base;
-	unsigned h = pg_hash(sql);
-	for (pg_stmt *s = c->cache[h]; s; s = s->next) {
-		if (strcmp(s->sql_copy, sql) == 0) {
-			pg_stmt_reset(s);
-			return &s->base;
-		}
-	}
 	pg_stmt *s = xcalloc(1, sizeof(*s));
 	buf server_sql = BUF_INIT;
 	s->nparams = pg_rewrite_placeholders(sql, &server_sql);
 	s->server_sql = buf_detach(&server_sql);
-	s->sql_copy = xstrdup(sql);
 	snprintf(s->name, sizeof(s->name), "s%u", ++c->statement_count);
 	size_t slots = s->nparams > 0 ? (size_t)s->nparams : 1;
 	s->values = xcalloc(slots, sizeof(*s->values));
@@ -434,10 +413,6 @@ static db_stmt *pg_prepare(db_conn *base, const char *sql)
 		return NULL;
 	}
 	PQclear(res);
-	s->base.conn = base;
-	s->base.sql = s->sql_copy;
-	s->next = c->cache[h];
-	c->cache[h] = s;
 	return &s->base;
 }
 
@@ -512,7 +487,7 @@ static int pg_step(db_stmt *base)
 	if (s->bad_bind) {
 		c->base.conflict = false;
 		db_set_error(&c->base, "postgres: cannot bind parameter %d of %d in: %s",
-			     s->bad_index, s->nparams, s->sql_copy);
+			     s->bad_index, s->nparams, s->base.sql);
 		return DB_ERROR;
 	}
 	if (pg_transaction_lost(c))
@@ -643,7 +618,9 @@ const struct db_backend db_pg_backend = {
 	.connect = pg_connect,
 	.disconnect = pg_disconnect,
 	.release = pg_release,
-	.prepare = pg_prepare,
+	.stmt_new = pg_stmt_new,
+	.stmt_reset = pg_stmt_reset_base,
+	.stmt_free = pg_stmt_free_base,
 	.bind_text = pg_bind_text,
 	.bind_int = pg_bind_int,
 	.bind_double = pg_bind_double,

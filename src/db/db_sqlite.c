@@ -4,7 +4,7 @@
  * Every connection runs in WAL mode with synchronous=FULL, so a write that
  * was committed survives a crash or power loss; a busy timeout makes writers
  * wait for each other instead of failing; foreign keys are enforced.
- * Statements are cached per connection in a small hash table keyed by SQL.
+ * Statements are cached per connection by db.c.
  */
 #include "db/db_backend.h"
 #include "core/util.h"
@@ -14,30 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SQLITE_CACHE_BUCKETS 128
 #define SQLITE_BUSY_TIMEOUT_MS 10000
 
 typedef struct sqlite_stmt {
 	struct db_stmt base;
 	sqlite3_stmt *stmt;
-	char *sql_copy; /* owned: the cache key */
-	struct sqlite_stmt *next;
 	int64_t changes;
 } sqlite_stmt;
 
 typedef struct sqlite_conn {
 	struct db_conn base;
 	sqlite3 *handle;
-	sqlite_stmt *cache[SQLITE_CACHE_BUCKETS];
 } sqlite_conn;
-
-static unsigned sqlite_hash(const char *s)
-{
-	unsigned h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % SQLITE_CACHE_BUCKETS;
-}
 
 static void sqlite_note_error(sqlite_conn *c)
 {
@@ -86,40 +74,18 @@ static db_conn *sqlite_connect(const char *url, char **err)
 static void sqlite_disconnect(db_conn *base)
 {
 	sqlite_conn *c = (sqlite_conn *)base;
-	for (int i = 0; i < SQLITE_CACHE_BUCKETS; i++) {
-		sqlite_stmt *s = c->cache[i];
-		while (s) {
-			sqlite_stmt *next = s->next;
-			sqlite3_finalize(s->stmt);
-			free(s->sql_copy);
-			free(s);
-			s = next;
-		}
-	}
 	sqlite3_close(c->handle);
 	free(c);
 }
 
 static void sqlite_release(db_conn *base)
 {
-	sqlite_conn *c = (sqlite_conn *)base;
-	for (int i = 0; i < SQLITE_CACHE_BUCKETS; i++)
-		for (sqlite_stmt *s = c->cache[i]; s; s = s->next)
-			sqlite3_reset(s->stmt);
+	(void)base; /* db.c has reset every statement */
 }
 
-static db_stmt *sqlite_prepare(db_conn *base, const char *sql)
+static db_stmt *sqlite_stmt_new(db_conn *base, const char *sql)
 {
 	sqlite_conn *c = (sqlite_conn *)base;
-	unsigned h = sqlite_hash(sql);
-	for (sqlite_stmt *s = c->cache[h]; s; s = s->next) {
-		if (strcmp(s->sql_copy, sql) == 0) {
-			sqlite3_reset(s->stmt);
-			sqlite3_clear_bindings(s->stmt);
-			s->changes = 0;
-			return &s->base;
-		}
-	}
 	sqlite3_stmt *stmt = NULL;
 	if (sqlite3_prepare_v3(c->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
 		sqlite_note_error(c);
@@ -127,12 +93,22 @@ static db_stmt *sqlite_prepare(db_conn *base, const char *sql)
 	}
 	sqlite_stmt *s = xcalloc(1, sizeof(*s));
 	s->stmt = stmt;
-	s->sql_copy = xstrdup(sql);
-	s->base.conn = base;
-	s->base.sql = s->sql_copy;
-	s->next = c->cache[h];
-	c->cache[h] = s;
 	return &s->base;
+}
+
+static void sqlite_stmt_reset(db_stmt *base)
+{
+	sqlite_stmt *s = (sqlite_stmt *)base;
+	sqlite3_reset(s->stmt);
+	sqlite3_clear_bindings(s->stmt);
+	s->changes = 0;
+}
+
+static void sqlite_stmt_free(db_stmt *base)
+{
+	sqlite_stmt *s = (sqlite_stmt *)base;
+	sqlite3_finalize(s->stmt);
+	free(s);
 }
 
 #define STMT(s) (((sqlite_stmt *)(s))->stmt)
@@ -242,7 +218,9 @@ const struct db_backend db_sqlite_backend = {
 	.connect = sqlite_connect,
 	.disconnect = sqlite_disconnect,
 	.release = sqlite_release,
-	.prepare = sqlite_prepare,
+	.stmt_new = sqlite_stmt_new,
+	.stmt_reset = sqlite_stmt_reset,
+	.stmt_free = sqlite_stmt_free,
 	.bind_text = sqlite_bind_text,
 	.bind_int = sqlite_bind_int,
 	.bind_double = sqlite_bind_double,
