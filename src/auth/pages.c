@@ -12,6 +12,7 @@
 #include "auth/auth.h"
 #include "core/util.h"
 #include "web/web.h"
+#include "web/webform.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -50,60 +51,11 @@ typedef struct page_rows {
 
 /* ---- helpers of every form ---- */
 
-/* Adds message to the error summary at the top of the form, linked to field. */
-static void form_summary_error(json_t *d, const char *field, const char *message)
-{
-	json_t *summary = json_object_get(d, "error_summary");
-	if (summary == NULL) {
-		summary = json_object();
-		json_object_set_new(summary, "items", json_array());
-		json_object_set_new(d, "error_summary", summary);
-	}
-	json_t *item = json_object();
-	json_object_set_new(item, "field", json_string(field));
-	json_object_set_new(item, "message", json_string(message));
-	json_array_append_new(json_object_get(summary, "items"), item);
-}
-
-/* Adds an error for field: in the summary and beside the field (as FIELD_error). */
-static void form_error(http_req *r, json_t *d, const char *field, const char *message)
-{
-	form_summary_error(d, field, message);
-	json_object_set_new(d, arena_printf(r->arena, "%s_error", field), json_string(message));
-}
-
-static bool form_has_errors(json_t *d)
-{
-	return json_object_get(d, "error_summary") != NULL;
-}
-
-/* A form field without surrounding white space; "" when it was not sent. */
-static const char *form_trimmed(http_req *r, const char *name)
-{
-	const char *v = http_form(r, name);
-	if (v == NULL)
-		return "";
-	while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
-		v++;
-	size_t len = strlen(v);
-	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '\r' || v[len - 1] == '\n'))
-		len--;
-	return arena_strndup(r->arena, v, len);
-}
-
 /* A form field exactly as sent (passwords); "" when it was not sent. */
 static const char *form_exact(http_req *r, const char *name)
 {
 	const char *v = http_form(r, name);
 	return v ? v : "";
-}
-
-/* Logs a database failure and answers with the error page. Takes d. */
-static int page_failed(http_req *r, json_t *d)
-{
-	fprintf(stderr, "trygg: %s %s: database error: %s\n", r->method, r->path, db_errmsg(web_db(r)));
-	json_decref(d);
-	return 500;
 }
 
 /* Writes an audit entry for user_id (who may not be logged in yet). */
@@ -196,10 +148,10 @@ static int login_submit(http_req *r)
 	account acc;
 
 	if (*email == '\0')
-		form_error(r, d, "email", T(r, "Fyll i din e-postadress."));
+		webform_error(r, d, "email", T(r, "Fyll i din e-postadress."));
 	if (*password == '\0')
-		form_error(r, d, "password", T(r, "Fyll i ditt lösenord."));
-	if (form_has_errors(d))
+		webform_error(r, d, "password", T(r, "Fyll i ditt lösenord."));
+	if (webform_has_errors(d))
 		return web_render(r, 400, "personal/login", d);
 
 	const char *keys[] = {
@@ -210,36 +162,36 @@ static int login_submit(http_req *r)
 		int64_t until = 0;
 		int locked = throttle_locked(w->db, keys[i], now, &until);
 		if (locked < 0)
-			return page_failed(r, d);
+			return webform_failed(r, d);
 		if (locked) {
 			audit_as(r, 0, "login.failure", "", "locked");
 			http_set_header(r, "Retry-After", arena_printf(r->arena, "%lld", (long long)(until - now)));
-			form_summary_error(d, "email", T(r, "För många misslyckade inloggningsförsök. Inloggningen är spärrad en stund av säkerhetsskäl. Försök igen om några minuter."));
+			webform_summary_error(d, "email", T(r, "För många misslyckade inloggningsförsök. Inloggningen är spärrad en stund av säkerhetsskäl. Försök igen om några minuter."));
 			return web_render(r, 429, "personal/login", d);
 		}
 	}
 
 	int ok = account_verify_password(w->db, cfg, r->arena, email, password, &acc);
 	if (ok < 0)
-		return page_failed(r, d);
+		return webform_failed(r, d);
 	const char *object = acc.id ? user_object(r, acc.id) : "";
 	if (ok == 0) {
 		for (size_t i = 0; i < ARRAY_LEN(keys); i++)
 			if (throttle_register_failure(w->db, cfg, keys[i], now) < 0)
-				return page_failed(r, d);
+				return webform_failed(r, d);
 		audit_as(r, 0, "login.failure", object,
 			 acc.id == 0 ? "unknown account" : acc.disabled ? "disabled account" : "wrong password");
-		form_summary_error(d, "email", T(r, "Fel e-postadress eller lösenord."));
+		webform_summary_error(d, "email", T(r, "Fel e-postadress eller lösenord."));
 		return web_render(r, 422, "personal/login", d);
 	}
 
 	/* A new session for every login: a token planted before it is worth nothing. */
 	if (throttle_clear(w->db, keys[0]) != 0 ||
 	    (w->session_token && session_destroy(w->db, w->session_token) != 0))
-		return page_failed(r, d);
+		return webform_failed(r, d);
 	const char *token = session_create(w->db, cfg, r->arena, acc.id, now);
 	if (token == NULL)
-		return page_failed(r, d);
+		return webform_failed(r, d);
 	session_set_cookie(r, token);
 	audit_as(r, acc.id, "login.success", object, "");
 	if (auth_password_hooks.login)
@@ -255,7 +207,7 @@ static int logout_submit(http_req *r)
 	if (w->session_token && w->user) {
 		web_audit(r, "logout", user_object(r, w->user->id), "");
 		if (session_destroy(w->db, w->session_token) != 0)
-			return page_failed(r, NULL);
+			return webform_failed(r, NULL);
 		w->session_token = NULL;
 		w->user = NULL;
 	}
@@ -299,44 +251,44 @@ static int password_submit(http_req *r)
 
 	int locked = throttle_locked(w->db, key, now, &until);
 	if (locked < 0)
-		return page_failed(r, d);
+		return webform_failed(r, d);
 	if (locked) {
 		http_set_header(r, "Retry-After", arena_printf(r->arena, "%lld", (long long)(until - now)));
-		form_summary_error(d, "current_password", T(r, "För många felaktiga lösenord. Försök igen om några minuter."));
+		webform_summary_error(d, "current_password", T(r, "För många felaktiga lösenord. Försök igen om några minuter."));
 		return web_render(r, 429, "personal/password", d);
 	}
 	if (*current == '\0') {
-		form_error(r, d, "current_password", T(r, "Fyll i ditt nuvarande lösenord."));
+		webform_error(r, d, "current_password", T(r, "Fyll i ditt nuvarande lösenord."));
 		status = 400;
 	} else {
 		int ok = account_verify_password(w->db, cfg, r->arena, u->email, current, &acc);
 		if (ok < 0)
-			return page_failed(r, d);
+			return webform_failed(r, d);
 		if (ok == 0) {
 			if (throttle_register_failure(w->db, cfg, key, now) < 0)
-				return page_failed(r, d);
-			form_error(r, d, "current_password", T(r, "Det nuvarande lösenordet stämmer inte."));
+				return webform_failed(r, d);
+			webform_error(r, d, "current_password", T(r, "Det nuvarande lösenordet stämmer inte."));
 		}
 	}
 	problem = account_check_password(fresh, u->email);
 	if (*fresh == '\0') {
-		form_error(r, d, "new_password", T(r, "Fyll i ett nytt lösenord."));
+		webform_error(r, d, "new_password", T(r, "Fyll i ett nytt lösenord."));
 		status = 400;
 	} else if (problem != ACCOUNT_OK) {
-		form_error(r, d, "new_password", T(r, account_problem_text[problem]));
+		webform_error(r, d, "new_password", T(r, account_problem_text[problem]));
 	} else if (strcmp(fresh, current) == 0) {
-		form_error(r, d, "new_password", T(r, "Det nya lösenordet måste vara ett annat än det nuvarande."));
+		webform_error(r, d, "new_password", T(r, "Det nya lösenordet måste vara ett annat än det nuvarande."));
 	}
 	if (strcmp(repeat, fresh) != 0)
-		form_error(r, d, "repeat_password", T(r, "Lösenorden är inte likadana. Skriv samma nya lösenord två gånger."));
-	if (form_has_errors(d))
+		webform_error(r, d, "repeat_password", T(r, "Lösenorden är inte likadana. Skriv samma nya lösenord två gånger."));
+	if (webform_has_errors(d))
 		return web_render(r, status, "personal/password", d);
 
 	/* Other browsers logged in as this user are logged out; this one stays. */
 	if (account_set_password(w->db, cfg, u->id, fresh, false, w->session_token, &problem) != 0) {
 		if (problem == ACCOUNT_DB_ERROR)
-			return page_failed(r, d);
-		form_error(r, d, "new_password", T(r, account_problem_text[problem]));
+			return webform_failed(r, d);
+		webform_error(r, d, "new_password", T(r, account_problem_text[problem]));
 		return web_render(r, problem_form[problem].status, "personal/password", d);
 	}
 	web_audit(r, "user.password_change", user_object(r, u->id), "");
@@ -369,7 +321,7 @@ static int users_render(http_req *r, int status, json_t *d)
 	page_rows ur = { r, json_array() };
 	json_object_set_new(d, "users", ur.rows);
 	if (account_each(web_db(r), user_row, &ur) != 0)
-		return page_failed(r, d);
+		return webform_failed(r, d);
 	json_object_set_new(d, "title", json_string(T(r, "Användare")));
 	return web_render(r, status, "personal/users", d);
 }
@@ -402,15 +354,15 @@ static int show_password(http_req *r, const account *acc, const char *password, 
  * Returns 0, or 400 when a role is unknown (a forged form). */
 static int user_form_read(http_req *r, json_t *d, const char **name, unsigned *mask)
 {
-	*name = form_trimmed(r, "name");
+	*name = webform_trimmed(r, "name");
 	if (form_roles(r, mask) != 0)
 		return 400;
 	json_object_set_new(d, "name", json_string(*name));
 	json_object_set_new(d, "role_options", role_options(r, *mask));
 	if (account_check_name(*name) != ACCOUNT_OK)
-		form_error(r, d, "name", T(r, account_problem_text[ACCOUNT_NAME_INVALID]));
+		webform_error(r, d, "name", T(r, account_problem_text[ACCOUNT_NAME_INVALID]));
 	if (*mask == 0)
-		form_error(r, d, "roles", T(r, "Välj minst en roll."));
+		webform_error(r, d, "roles", T(r, "Välj minst en roll."));
 	return 0;
 }
 
@@ -431,15 +383,15 @@ static int user_create_submit(http_req *r)
 	}
 	problem = account_check_email(email);
 	if (problem != ACCOUNT_OK)
-		form_error(r, d, "email", T(r, account_problem_text[problem]));
-	if (form_has_errors(d))
+		webform_error(r, d, "email", T(r, account_problem_text[problem]));
+	if (webform_has_errors(d))
 		return users_render(r, problem == ACCOUNT_EMAIL_MISSING ? 400 : 422, d);
 
 	int64_t id = account_insert(web_db(r), web_app(r)->cfg, email, name, mask, NULL, &generated, &problem);
 	if (id < 0) {
 		if (problem == ACCOUNT_DB_ERROR)
-			return page_failed(r, d);
-		form_error(r, d, problem_form[problem].field, T(r, account_problem_text[problem]));
+			return webform_failed(r, d);
+		webform_error(r, d, problem_form[problem].field, T(r, account_problem_text[problem]));
 		return users_render(r, problem_form[problem].status, d);
 	}
 	buf roles = BUF_INIT;
@@ -487,7 +439,7 @@ static int user_edit_page(http_req *r)
 	account acc;
 	int found = path_account(r, &acc);
 	if (found < 0)
-		return page_failed(r, NULL);
+		return webform_failed(r, NULL);
 	if (found == 0)
 		return web_error(r, 404, T(r, account_problem_text[ACCOUNT_NOT_FOUND]));
 	return web_render(r, 200, "personal/user_edit", user_edit_data(r, &acc, acc.name, acc.roles));
@@ -503,7 +455,7 @@ static int user_edit_done(http_req *r, const account *acc, const char *notice)
 static int user_edit_refused(http_req *r, const account *acc, int status, const char *field, const char *message)
 {
 	json_t *d = user_edit_data(r, acc, acc->name, acc->roles);
-	form_error(r, d, field, message);
+	webform_error(r, d, field, message);
 	return web_render(r, status, "personal/user_edit", d);
 }
 
@@ -512,7 +464,7 @@ static int user_edit_refused(http_req *r, const account *acc, int status, const 
 static int user_change_failed(http_req *r, const account *acc, enum account_problem problem)
 {
 	if (problem == ACCOUNT_DB_ERROR)
-		return page_failed(r, NULL);
+		return webform_failed(r, NULL);
 	if (problem == ACCOUNT_NOT_FOUND)
 		return web_error(r, 404, T(r, account_problem_text[problem]));
 	return user_edit_refused(r, acc, problem_form[problem].status, problem_form[problem].field,
@@ -529,14 +481,14 @@ static int user_save(http_req *r, const account *acc)
 		json_decref(d);
 		return web_error(r, 400, T(r, "Okänd roll."));
 	}
-	int status = form_has_errors(d) ? 422 : 200;
+	int status = webform_has_errors(d) ? 422 : 200;
 	/* Someone must stay able to administer users; the safe rule is that no
 	 * administrator can take the role from themselves. */
 	if (acc->id == web(r)->user->id && !(mask & ROLE_ADMIN)) {
-		form_error(r, d, "roles", T(r, "Du kan inte ta bort din egen administratörsroll. Be en annan administratör om det behövs."));
+		webform_error(r, d, "roles", T(r, "Du kan inte ta bort din egen administratörsroll. Be en annan administratör om det behövs."));
 		status = 409;
 	}
-	if (form_has_errors(d))
+	if (webform_has_errors(d))
 		return web_render(r, status, "personal/user_edit", d);
 	json_decref(d);
 	if (account_update(web_db(r), acc->id, name, mask, &problem) != 0)
@@ -605,7 +557,7 @@ static int user_edit_submit(http_req *r)
 	const char *action = form_exact(r, "action");
 	int found = path_account(r, &acc);
 	if (found < 0)
-		return page_failed(r, NULL);
+		return webform_failed(r, NULL);
 	if (found == 0)
 		return web_error(r, 404, T(r, account_problem_text[ACCOUNT_NOT_FOUND]));
 	for (size_t i = 0; i < ARRAY_LEN(user_actions); i++)
@@ -697,7 +649,7 @@ static int audit_page(http_req *r)
 	json_object_set_new(d, "user_options", uc.list);
 	int count = audit_read(web_db(r), &q, audit_row, &ar);
 	if (count < 0 || account_each(web_db(r), user_choice, &uc) != 0)
-		return page_failed(r, d);
+		return webform_failed(r, d);
 	json_object_set_new(d, "title", json_string(T(r, "Granskningslogg")));
 	json_object_set_new(d, "action_filter", json_string(action));
 	json_object_set_new(d, "page", json_integer(page));

@@ -1,7 +1,7 @@
 /*
- * pages.c — the platform's own routes: health check, static files, language
- * switch, the public front page and the staff start page (one section per
- * role held). Features add their pages through their own route tables.
+ * pages.c — the platform's own routes: health check, static files, favicon,
+ * robots.txt, language switch and the staff start page (one section per role
+ * held, with each feature's links). The front page is src/pages/'s.
  */
 #include "web/web.h"
 #include "core/util.h"
@@ -68,6 +68,7 @@ static const struct role_link {
 	{ ROLE_SAMORDNARE | ROLE_ADMIN, "/personal/sidor", N_("Informationssidor") },
 	{ ROLE_POLIS, "/personal/tips", N_("Tips från allmänheten") },
 	{ ROLE_POLIS, "/personal/tips/nycklar", N_("Nycklar och åtkomst till tipsen") },
+	{ ROLE_ADMIN, "/personal/apinycklar", N_("API-nycklar för Open311") },
 };
 
 /* GET /personal/ — the start page, with what each of the user's roles may do. */

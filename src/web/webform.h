@@ -4,9 +4,8 @@
  * its top (templates/personal/error_summary.html) and each message beside its
  * field (as FIELD_error in the page's data).
  *
- * These are the helpers that src/auth/pages.c keeps to itself, shared so that
- * every feature's forms behave the same. They only build page data; they do
- * not render.
+ * Every page with a form uses them, so that all forms behave the same. They
+ * only build page data; they do not render.
  */
 #ifndef TRYGG_WEB_WEBFORM_H
 #define TRYGG_WEB_WEBFORM_H
