@@ -80,7 +80,7 @@ check-banned:
 	@sh scripts/check-banned.sh
 
 run: deps
-	@$(MAKE) --no-print-directory build/trygg $(MO_FILES)
+	@$(MAKE) --no-print-directory -j$$(nproc) build/trygg $(MO_FILES)
 	@mkdir -p var
 	./build/trygg migrate --database sqlite:var/trygg.db
 	@if [ ! -f var/.demo-loaded ]; then ./build/trygg demo --database sqlite:var/trygg.db && touch var/.demo-loaded; fi
