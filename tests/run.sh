@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh — runs every test of Trygg and ends with one line "N passed, N failed".
 #
-#   bash tests/run.sh [PART…]     PART: unit, http-sqlite, http-pg, browser (default: all)
+#   bash tests/run.sh [PART…]     PART: unit, survey-r, http-sqlite, http-pg, browser (default: all)
 #
 # In order: the cmocka unit programs (build/tests/**, then the sanitized ones in
 # build/asan/tests/**); the HTTP suite (tests/http/*.test.mjs) against
@@ -17,7 +17,7 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.."
 
-ALL_PARTS=(unit http-sqlite http-pg browser)
+ALL_PARTS=(unit survey-r http-sqlite http-pg browser)
 PARTS=("$@")
 [ ${#PARTS[@]} -eq 0 ] && PARTS=("${ALL_PARTS[@]}")
 for p in "${PARTS[@]}"; do
@@ -120,6 +120,29 @@ run_units() {
 	fi
 }
 
+# ---- the survey statistics against R's survey package ----
+
+# tests/survey/compare_r.sh generates data, runs R's rake()/svymean()/svyciprop()
+# and Trygg's C on it, and ends with "compare_r: N passed, N failed".
+run_survey_r() {
+	local out="$WORK/compare_r.out" rc passed failed
+	echo "== survey statistics against R (tests/survey/compare_r.sh)"
+	bash tests/survey/compare_r.sh >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	passed=$(grep -aoE '^compare_r: [0-9]+ passed' "$out" | grep -oE '[0-9]+' | tail -n 1)
+	failed=$(grep -aoE '^compare_r: [0-9]+ passed, [0-9]+ failed' "$out" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' | tail -n 1)
+	passed=${passed:-0} failed=${failed:-0}
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+		failed=1
+		echo "run.sh: compare_r.sh exited with status $rc"
+	fi
+	PASSED=$((PASSED + passed))
+	FAILED=$((FAILED + failed))
+	[ "$failed" -gt 0 ] && note_failure "survey statistics against R ($failed failed)"
+	return 0
+}
+
 # ---- node tests ----
 
 ensure_node_modules() {
@@ -183,6 +206,7 @@ if [ "$NEED_PG" = 1 ]; then
 fi
 
 wants unit && run_units
+wants survey-r && run_survey_r
 
 NODE_OK=1
 if wants http-sqlite || wants http-pg || wants browser; then

@@ -16,7 +16,10 @@
  *                   svyciprop(~y, d, method = "logit", na.rm = TRUE):
  *                   expit(logit(p) ± t(level, df)·SE/(p(1−p))), where df is
  *                   degf() of the (domain) design: the respondents in the
- *                   domain, answering or not, minus one
+ *                   domain, answering or not, minus one. (R fits a glm for
+ *                   this, which can diverge on a small domain and then report
+ *                   0 % with interval [0, 0]; Trygg uses the weighted share,
+ *                   the value the glm has when it converges.)
  *   survey_ratio()  svyratio(~a, ~b, d)                             value, SE;
  *                   interval value ± z(level)·SE
  *   survey_table()  svyby(~y, ~area, d, svymean / svyciprop / svyratio):
