@@ -12,6 +12,7 @@
 #include "http/http.h"
 #include "mail/mail.h"
 #include "pages/pages.h"
+#include "reports/reports.h"
 #include "settings/settings.h"
 #include "tips/tips.h"
 #include "web/web.h"
@@ -52,6 +53,8 @@ static const char usage_main[] =
 	"                        show or change the municipality's settings\n"
 	"  tips init-key --officer EMAIL | status | retention\n"
 	"                        the police unit's key for anonymous tips, and their clean-up\n"
+	"  apikey create NAME | list | revoke ID\n"
+	"                        keys of Open311 clients (a new key is printed once)\n"
 	"\n"
 	"Options for every command:\n"
 	"  --database URL        sqlite:PATH (default sqlite:var/trygg.db) or postgresql://…\n"
@@ -261,6 +264,12 @@ static http_route *collect_routes(size_t *count)
 		{ contact_routes, &contact_route_count },
 		{ page_routes, &page_route_count },
 		{ tips_routes, &tips_route_count },
+		{ report_routes, &report_route_count },
+		{ open311_routes, &open311_route_count },
+		{ report_apikey_routes, &report_apikey_route_count },
+		{ report_staff_routes, &report_staff_route_count },
+		{ report_public_routes, &report_public_route_count },
+		{ report_category_routes, &report_category_route_count },
 	};
 	size_t n = 0, k = 0;
 	for (size_t i = 0; i < ARRAY_LEN(tables); i++)
@@ -513,6 +522,19 @@ static int cmd_tips(options *o)
 	return tips_command(&o->cfg, o->argc, o->argv);
 }
 
+/* `trygg apikey …`: Open311 client keys (src/reports/apikeys.c). */
+static int cmd_apikey(options *o)
+{
+	if (o->role || o->name)
+		return usage_error(report_apikey_usage, "--role and --name are only for 'user add'%s", "");
+	db *d = open_migrated(o);
+	if (d == NULL)
+		return 1;
+	int rc = report_apikey_cli(d, o->argc, o->argv);
+	db_close(d);
+	return rc;
+}
+
 /* `trygg areas …`: the areas module reads its own words and options (src/areas/areas_cli.c). */
 static int cmd_areas(options *o)
 {
@@ -545,6 +567,7 @@ int main(int argc, char **argv)
 		{ "areas", cmd_areas, usage_areas, false, true, false },
 		{ "settings", cmd_settings, settings_usage, false, true, false },
 		{ "tips", cmd_tips, tips_usage, false, true, false },
+		{ "apikey", cmd_apikey, report_apikey_usage, false, true, true },
 	};
 	if (argc < 2)
 		return usage_error(usage_main, "missing command%s", "");

@@ -10,6 +10,7 @@
 #include "settings/settings.h"
 #include "tips/tips.h"
 #include "pages/pages.h"
+#include "reports/reports.h"
 #include "web/web.h"
 
 #include <stdlib.h>
@@ -56,6 +57,7 @@ static const struct demo_step {
 	{ "areas", area_demo_load },
 	{ "information pages", page_demo_load },
 	{ "tips", tips_demo_load },
+	{ "fault report categories", report_demo_load },
 };
 
 int demo_load(db *d, const config *cfg, FILE *out)

@@ -3,9 +3,11 @@
  * categories, storage, Open311 formatting and photos.
  *
  * Files: report_status.c (statuses, times, the XML writer — pure),
- * store.c (the tables), open311.c (the API), pages.c (the resident's form,
- * follow-up link and staff inbox), apikeys.c (API keys, page and command),
- * photo.c (libvips), demo.c (demo categories).
+ * store.c (the tables, report_counts()), open311.c (the API), pages.c (the
+ * resident's form, follow-up link, support, photos), public.c (public list,
+ * report pages, Atom feeds), staff.c (the staff inbox), categories.c
+ * (editing categories and questions), apikeys.c (API keys, page and
+ * command), photo.c (libvips), demo.c (demo categories).
  */
 #ifndef TRYGG_REPORTS_REPORT_INTERNAL_H
 #define TRYGG_REPORTS_REPORT_INTERNAL_H
@@ -17,6 +19,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "db/db.h"
+#include "http/http.h"
 #include "reports/reports.h"
 
 #define REPORT_DESCRIPTION_MAX_CHARS 4000
@@ -55,6 +58,9 @@ const char *report_iso_time(arena *a, int64_t t);
  * "…:ss", fractions, and "Z" or "±hh:mm"/"±hhmm" (no zone: UTC). Returns 0
  * with *out in UTC seconds, or -1. */
 int report_parse_time(const char *text, int64_t *out);
+/* Appends s escaped for XML text and attribute values; control characters
+ * that XML 1.0 does not allow are left out. */
+void report_xml_escape(buf *out, const char *s, size_t len);
 /* Writes value as XML element name (lists as repeated children named after
  * the list, see report_status.c), escaped, into out. */
 void report_xml_write(buf *out, const char *name, json_t *value);
@@ -145,6 +151,7 @@ typedef struct report_query {
 	bool radius;
 	double lat, lon, metres;
 	int64_t area_id;               /* 0 any */
+	const char *text;              /* words in the description or address; NULL or "" for any */
 	int64_t limit, offset;
 } report_query;
 
@@ -163,10 +170,61 @@ int report_photos(db_conn *c, arena *a, int64_t id, int64_t **ids, const char **
 int report_add_update(db_conn *c, int64_t id, int64_t now, const char *kind, int status, const char *text,
 		      bool public_, int64_t user_id);
 
+/* One public entry of a report's history. */
+typedef struct report_update {
+	int64_t id, report_id, at;
+	const char *kind;
+	int status;
+	const char *text;
+} report_update;
+/* Calls fn for the public updates (created, status, note, withdrawn) of
+ * report id (0: of every report) made in [from, to], oldest first, at most
+ * limit. Returns 0, or -1 on a database error. */
+int report_public_updates(db_conn *c, arena *a, int64_t id, int64_t from, int64_t to, int64_t limit,
+			  int (*fn)(void *ud, const report_update *u), void *ud);
+
+/* The reporter's contact details (personal data: staff only, view audited). */
+typedef struct report_contact_details {
+	const char *name, *email, *phone, *lang;
+} report_contact_details;
+/* Reads them for report id. 1 found, 0 none, -1 error. */
+int report_contact(db_conn *c, arena *a, int64_t id, report_contact_details *out);
+
+/* One entry of the whole history (staff view, internal notes too). */
+typedef struct report_history_entry {
+	int64_t at;
+	const char *kind;
+	int status;
+	const char *text;
+	bool public_;
+	const char *user_name; /* "" for the resident or the system */
+} report_history_entry;
+/* Calls fn for every update of report id, oldest first. 0, or -1 on error. */
+int report_history(db_conn *c, arena *a, int64_t id, int (*fn)(void *ud, const report_history_entry *e), void *ud);
+
 /* The hex hash under which a token is stored, in a. */
 const char *report_token_hash(arena *a, const char *token);
 /* A new random token (base32-like, 26 characters), in a. */
 const char *report_new_token(arena *a);
+
+/* ---- the API (open311.c) ---- */
+
+/* Checks the attribute[code] and attribute[code][] fields among fields
+ * against c's questions and fills out->values (in a). Returns NULL, or the
+ * problem (English, for API clients). */
+const char *report_check_values(arena *a, const report_category *c, const http_kv *fields, report_new *out);
+
+/* ---- shared by the pages and the API (pages.c) ---- */
+
+/* The address of this site for links in answers and mail: public_url, else
+ * from the request's Host. Arena-owned, without a trailing '/'. */
+const char *report_site_origin(http_req *r);
+/* True when the request's language is English (names come in sv and en). */
+bool report_english(http_req *r);
+
+/* The public history of report id for a page: [{at, status, text}] in the
+ * request's language and time zone, or NULL on a database error (public.c). */
+json_t *report_history_json(http_req *r, int64_t id);
 
 /* ---- photos (photo.c) ---- */
 

@@ -138,8 +138,7 @@ static const char *xml_item_name(const char *list)
 	return "item";
 }
 
-/* Appends text escaped for XML character data (also in attributes). */
-static void xml_escape(buf *out, const char *s, size_t len)
+void report_xml_escape(buf *out, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
@@ -177,7 +176,7 @@ void report_xml_write(buf *out, const char *name, json_t *value)
 		json_array_foreach(value, i, v)
 			report_xml_write(out, item, v);
 	} else if (json_is_string(value)) {
-		xml_escape(out, json_string_value(value), json_string_length(value));
+		report_xml_escape(out, json_string_value(value), json_string_length(value));
 	} else if (json_is_integer(value)) {
 		buf_printf(out, "%lld", (long long)json_integer_value(value));
 	} else if (json_is_real(value)) {

@@ -5,7 +5,7 @@
  *
  * What other parts of Trygg use: the routes, the demo data, the API-key
  * command, and report_counts() for the lägesbild. Everything else is inside
- * the module (report_internal.h).
+ * the module (report_internal.h, which lists the files).
  */
 #ifndef TRYGG_REPORTS_REPORTS_H
 #define TRYGG_REPORTS_REPORTS_H
@@ -33,9 +33,25 @@ typedef struct report_count {
  * Returns 0, or -1 on a database error. */
 int report_counts(db_conn *c, int64_t from, int64_t to, int (*fn)(void *ud, const report_count *row), void *ud);
 
-/* The public, API and staff routes. */
+/* Erases the reporter's name, e-mail, phone, device and account, and what the
+ * reporter added privately, of reports closed more than months ago (default
+ * policy: 12), keeping the report itself. For the background worker. Returns
+ * the number of reports erased, or -1 on a database error (nothing changed). */
+int report_erase_personal(db_conn *c, int64_t now, int months);
+
+/* The public and staff routes (pages.c), and the Open311 API's (open311.c). */
 extern const http_route report_routes[];
 extern const size_t report_route_count;
+extern const http_route open311_routes[];
+extern const size_t open311_route_count;
+extern const http_route report_public_routes[]; /* list, public page, Atom (public.c) */
+extern const size_t report_public_route_count;
+extern const http_route report_category_routes[]; /* /personal/felanmalan-kategorier (categories.c) */
+extern const size_t report_category_route_count;
+extern const http_route report_staff_routes[];  /* /personal/felanmalan (staff.c) */
+extern const size_t report_staff_route_count;
+extern const http_route report_apikey_routes[]; /* /personal/apinycklar (apikeys.c) */
+extern const size_t report_apikey_route_count;
 
 /* The demo step: the categories and their extra questions, and a few reports,
  * unless categories exist. 0 or -1. */
@@ -45,5 +61,7 @@ int report_demo_load(db_conn *c, const config *cfg, FILE *out);
  * on the migrated database d (arguments after "apikey"). Prints a new key
  * once. Returns the exit status (0, 1 on failure, 2 on bad arguments). */
 int report_apikey_cli(db *d, int argc, char **argv);
+/* The usage text of `trygg apikey`. */
+extern const char report_apikey_usage[];
 
 #endif

@@ -68,6 +68,8 @@ static const struct role_link {
 	{ ROLE_SAMORDNARE | ROLE_ADMIN, "/personal/sidor", N_("Informationssidor") },
 	{ ROLE_POLIS, "/personal/tips", N_("Tips från allmänheten") },
 	{ ROLE_POLIS, "/personal/tips/nycklar", N_("Nycklar och åtkomst till tipsen") },
+	{ ROLE_HANDLAGGARE | ROLE_SAMORDNARE, "/personal/felanmalan", N_("Felanmälningar") },
+	{ ROLE_SAMORDNARE | ROLE_ADMIN, "/personal/felanmalan-kategorier", N_("Kategorier för felanmälan") },
 	{ ROLE_ADMIN, "/personal/apinycklar", N_("API-nycklar för Open311") },
 };
 

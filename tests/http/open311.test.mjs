@@ -1,0 +1,312 @@
+// open311.test.mjs — the Open311 GeoReport v2 API at /open311/v2/: every call
+// and every error in both XML and JSON (field names, error bodies, status
+// codes, dates with zone), API keys (command line, revoked), the liberal
+// forms real clients send, the extensions, and that no reporter's personal
+// data ever appears in an answer.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, DEMO } from '../lib/rig.mjs';
+import { Client, login, request, urlencode } from '../lib/client.mjs';
+
+let server, key;
+const INSIDE = { lat: '57.74', long: '12.10' };      // Partille (demo areas)
+const OUTSIDE = { lat: '59.33', long: '18.06' };     // Stockholm
+const ISO_ZONED = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/;
+const PERSONAL = ['Anna', 'Personsson', 'anna.personsson@example.se', '070-1234567', 'device-xyz'];
+
+before(async () => {
+  server = await startServer({ demo: true });
+  key = (await server.command(['apikey', 'create', 'Testklient'])).stdout.trim();
+});
+after(async () => {
+  await server?.stop();
+});
+
+function url(path) {
+  return `${server.url}/open311/v2/${path}`;
+}
+
+async function get(path) {
+  return request(url(path));
+}
+
+async function post(path, fields, headers = {}) {
+  return request(url(path), { method: 'POST', body: urlencode(fields),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers } });
+}
+
+/* The text of every <name>…</name> in xml (no nesting of the same name). */
+function tags(xml, name) {
+  const out = [];
+  const re = new RegExp(`<${name}>([\\s\\S]*?)</${name}>|<${name}/>`, 'g');
+  for (let m; (m = re.exec(xml));)
+    out.push(m[1] ?? '');
+  return out;
+}
+
+function assertJson(res, status) {
+  assert.equal(res.status, status, res.body);
+  assert.match(res.headers['content-type'], /^application\/json; charset=utf-8/);
+  return JSON.parse(res.body);
+}
+
+function assertXml(res, status, root) {
+  assert.equal(res.status, status, res.body);
+  assert.match(res.headers['content-type'], /^text\/xml; charset=utf-8/);
+  assert.match(res.body, /^<\?xml version="1\.0" encoding="utf-8"\?>/);
+  assert.match(res.body, new RegExp(`<${root}>[\\s\\S]*</${root}>\\s*$|<${root}/>`));
+  return res.body;
+}
+
+function assertErrors(res, status, fmt, pattern) {
+  if (fmt === 'json') {
+    const body = assertJson(res, status);
+    assert.ok(Array.isArray(body) && body.length >= 1);
+    assert.equal(body[0].code, status);
+    assert.match(body[0].description, pattern);
+  } else {
+    const xml = assertXml(res, status, 'errors');
+    assert.deepEqual(tags(xml, 'code'), [String(status)]);
+    assert.match(tags(xml, 'description')[0], pattern);
+  }
+}
+
+async function create(fields = {}, fmt = 'json') {
+  const res = await post(`requests.${fmt}`, { api_key: key, service_code: 'klotter', ...INSIDE,
+    description: 'Klotter på muren', ...fields });
+  assert.equal(res.status, 200, res.body);
+  return fmt === 'json' ? JSON.parse(res.body)[0].service_request_id : tags(res.body, 'service_request_id')[0];
+}
+
+const REQUEST_FIELDS = ['service_request_id', 'status', 'status_notes', 'service_name', 'service_code', 'description',
+  'agency_responsible', 'service_notice', 'requested_datetime', 'updated_datetime', 'expected_datetime', 'address',
+  'address_id', 'zipcode', 'lat', 'long', 'media_url'];
+
+test('discovery in both formats', async () => {
+  const j = assertJson(await get('discovery.json'), 200);
+  assert.equal(j.endpoints[0].specification, 'http://wiki.open311.org/GeoReport_v2');
+  assert.deepEqual(j.endpoints[0].formats, ['text/xml', 'application/json']);
+  assert.match(j.changeset, ISO_ZONED);
+  const x = assertXml(await get('discovery.xml'), 200, 'discovery');
+  assert.deepEqual(tags(x, 'format'), ['text/xml', 'application/json']);
+  assert.equal(tags(x, 'type')[0], 'production');
+});
+
+test('services: codes as strings, groups, metadata; same in XML', async () => {
+  const j = assertJson(await get('services.json'), 200);
+  const codes = j.map((s) => s.service_code);
+  for (const c of ['gatubelysning', 'klotter', 'nedskrapning', 'felparkerad'])
+    assert.ok(codes.includes(c), c);
+  for (const s of j) {
+    assert.deepEqual(Object.keys(s), ['service_code', 'service_name', 'description', 'metadata', 'type', 'keywords', 'group']);
+    assert.equal(typeof s.service_code, 'string');
+    assert.ok(['gata', 'park', 'parkering'].includes(s.group));
+  }
+  assert.equal(j.find((s) => s.service_code === 'felparkerad').metadata, true);
+  assert.equal(j.find((s) => s.service_code === 'gatubelysning').metadata, false);
+  const x = assertXml(await get('services.xml'), 200, 'services');
+  assert.deepEqual(tags(x, 'service_code'), codes);
+  const en = await request(url('services.json'), { headers: { 'Accept-Language': 'en' } });
+  assert.ok(JSON.parse(en.body).some((s) => s.service_name === 'Wrongly parked vehicle'));
+});
+
+test('service definition with attributes and values; unknown code is 404 in both formats', async () => {
+  const j = assertJson(await get('services/felparkerad.json'), 200);
+  assert.equal(j.service_code, 'felparkerad');
+  const reg = j.attributes.find((a) => a.code === 'registreringsnummer');
+  assert.equal(reg.required, true);
+  assert.equal(reg.datatype, 'string');
+  assert.equal(reg.variable, true);
+  const list = j.attributes.find((a) => a.code === 'hinder');
+  assert.equal(list.datatype, 'singlevaluelist');
+  assert.ok(list.values.some((v) => v.key === 'utfart'));
+  const x = assertXml(await get('services/felparkerad.xml'), 200, 'service_definition');
+  assert.ok(tags(x, 'key').includes('utfart'));
+  assert.equal(tags(x, 'required')[0], 'true');
+  for (const fmt of ['json', 'xml'])
+    assertErrors(await get(`services/finns-inte.${fmt}`), 404, fmt, /service_code/);
+});
+
+test('POST requests: 403 without or with a wrong key, in both formats', async () => {
+  for (const fmt of ['json', 'xml']) {
+    assertErrors(await post(`requests.${fmt}`, { service_code: 'klotter', ...INSIDE }), 403, fmt, /api_key/);
+    assertErrors(await post(`requests.${fmt}`, { api_key: 'fel', service_code: 'klotter', ...INSIDE }), 403, fmt, /api_key/);
+  }
+});
+
+test('POST requests: 400 for what is missing or wrong, in both formats', async () => {
+  const cases = [
+    [{}, /service_code/],
+    [{ service_code: 'finns-inte', ...INSIDE }, /service_code/],
+    [{ service_code: 'klotter' }, /location/],
+    [{ service_code: 'klotter', lat: '57.7' }, /together/],
+    [{ service_code: 'klotter', ...OUTSIDE }, /outside/],
+    [{ service_code: 'klotter', lat: 'x', long: '12' }, /numbers/],
+    [{ service_code: 'felparkerad', ...INSIDE }, /registreringsnummer is required/],
+    [{ service_code: 'felparkerad', ...INSIDE, 'attribute[registreringsnummer]': 'ABC123', 'attribute[hinder]': 'nej' }, /no value/],
+    [{ service_code: 'klotter', ...INSIDE, 'attribute[okand]': 'x' }, /not one of this service/],
+    [{ service_code: 'klotter', ...INSIDE, description: 'x'.repeat(4001) }, /4000/],
+    [{ service_code: 'klotter', ...INSIDE, media_url: 'javascript:alert(1)' }, /media_url/],
+  ];
+  for (const fmt of ['json', 'xml'])
+    for (const [fields, pattern] of cases)
+      assertErrors(await post(`requests.${fmt}`, { api_key: key, ...fields }), 400, fmt, pattern);
+});
+
+test('POST requests in JSON and XML; the answer has id, token, notice, account_id', async () => {
+  const res = await post('requests.json', { api_key: key, service_code: 'felparkerad', ...INSIDE,
+    'attribute[registreringsnummer]': 'ABC123', 'attribute[hinder]': 'utfart', account_id: 'acc-1',
+    description: 'Bil på trottoaren' });
+  const j = assertJson(res, 200);
+  assert.deepEqual(Object.keys(j[0]), ['service_request_id', 'token', 'service_notice', 'account_id']);
+  assert.match(j[0].service_request_id, /^\d+$/);
+  assert.equal(j[0].account_id, 'acc-1');
+  const x = assertXml(await post('requests.xml', { api_key: key, service_code: 'klotter', address_string: 'Gamla vägen 1' }),
+    200, 'service_requests');
+  assert.match(tags(x, 'service_request_id')[0], /^\d+$/);
+  assert.equal(tags(x, 'token')[0].length, 26);
+});
+
+test('liberal: api_key in the query, jurisdiction_id, attribute[code][], first/last name, repeated media_url', async () => {
+  const body = urlencode([['service_code', 'klotter'], ['lat', '57.74'], ['long', '12.10'], ['jurisdiction_id', 'partille.se'],
+    ['attribute[stotande][]', 'ja'], ['first_name', 'Anna'], ['last_name', 'Personsson'],
+    ['media_url', 'https://example.org/a.jpg'], ['media_url', 'https://example.org/b.jpg']]);
+  const res = await request(url(`requests.xml?api_key=${encodeURIComponent(key)}`), { method: 'POST', body,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  const id = tags(assertXml(res, 200, 'service_requests'), 'service_request_id')[0];
+  const one = assertJson(await get(`requests/${id}.json?extensions=true&jurisdiction_id=partille.se`), 200)[0];
+  assert.equal(one.media_url, 'https://example.org/a.jpg');
+  assert.deepEqual(one.extended_attributes.photos, ['https://example.org/a.jpg', 'https://example.org/b.jpg']);
+  // A configured jurisdiction must match.
+  await server.command(['settings', 'set', 'open311_jurisdiction', 'partille.se']).catch(() => null);
+  const set = (await server.sql("SELECT COUNT(*) FROM settings WHERE name = 'open311_jurisdiction'")).trim();
+  if (set === '0')
+    await server.sql("INSERT INTO settings (name, value) VALUES ('open311_jurisdiction', 'partille.se')");
+  for (const fmt of ['json', 'xml'])
+    assertErrors(await get(`services.${fmt}?jurisdiction_id=annan.se`), 404, fmt, /jurisdiction_id/);
+  assertJson(await get('services.json?jurisdiction_id=partille.se'), 200);
+  await server.sql("DELETE FROM settings WHERE name = 'open311_jurisdiction'");
+});
+
+test('GET requests: fields, dates with zone, open/closed, same in XML', async () => {
+  const id = await create();
+  const list = assertJson(await get('requests.json'), 200);
+  const one = list.find((r) => r.service_request_id === id);
+  assert.deepEqual(Object.keys(one), REQUEST_FIELDS);
+  assert.equal(one.status, 'open');
+  assert.match(one.requested_datetime, ISO_ZONED);
+  assert.match(one.updated_datetime, ISO_ZONED);
+  assert.equal(one.lat, 57.74);
+  const x = assertXml(await get('requests.xml'), 200, 'service_requests');
+  assert.deepEqual(tags(x, 'service_request_id'), list.map((r) => r.service_request_id));
+  for (const d of tags(x, 'requested_datetime'))
+    assert.match(d, ISO_ZONED);
+  // closed after a status change
+  await server.sql(`UPDATE reports SET status = 'fixed', is_open = 0 WHERE id = ${id}`);
+  const closed = assertJson(await get('requests.json?status=closed'), 200);
+  assert.ok(closed.some((r) => r.service_request_id === id && r.status === 'closed'));
+  assert.ok(!assertJson(await get('requests.json?status=open'), 200).some((r) => r.service_request_id === id));
+});
+
+test('GET requests: filters and extensions', async () => {
+  const a = await create({ service_code: 'nedskrapning', description: 'Skräp' });
+  const b = await create({ service_code: 'gatubelysning', lat: '57.745', long: '12.115', description: 'Lampa' });
+  const ids = (r) => r.map((x) => x.service_request_id);
+  assert.deepEqual(ids(assertJson(await get(`requests.json?service_request_id=${a},${b}`), 200)), [a, b]);
+  const byCode = ids(assertJson(await get('requests.json?service_code=nedskrapning,gatubelysning'), 200));
+  assert.ok(byCode.includes(a) && byCode.includes(b));
+  assert.ok(!ids(assertJson(await get('requests.json?service_code=gatubelysning'), 200)).includes(a));
+  assert.deepEqual(assertJson(await get('requests.json?start_date=2001-01-01T00:00:00Z&end_date=2001-02-01T00:00:00%2B01:00'), 200), []);
+  assert.ok(ids(assertJson(await get('requests.json?start_date=2001-01-01T00:00:00Z'), 200)).includes(a));
+  const near = ids(assertJson(await get('requests.json?lat=57.745&long=12.115&radius=100'), 200));
+  assert.ok(near.includes(b) && !near.includes(a));
+  const box = ids(assertJson(await get('requests.json?bbox=12.11,57.74,12.12,57.75'), 200));
+  assert.deepEqual(box.includes(b) && !box.includes(a), true);
+  const page1 = assertJson(await get('requests.json?page_size=1&page=1'), 200);
+  const page2 = assertJson(await get('requests.json?page_size=1&page=2'), 200);
+  assert.equal(page1.length, 1);
+  assert.notEqual(page1[0].service_request_id, page2[0].service_request_id);
+  assert.deepEqual(assertJson(await get('requests.json?updated_after=2100-01-01T00:00:00Z'), 200), []);
+  assert.ok(ids(assertJson(await get('requests.json?updated_before=2100-01-01T00:00:00Z'), 200)).includes(a));
+  const ext = assertJson(await get(`requests.json?service_request_id=${a}&extensions=true`), 200)[0];
+  assert.equal(ext.extended_attributes.detailed_status, 'OPEN');
+  assert.ok(Array.isArray(ext.notes));
+  const xext = assertXml(await get(`requests.xml?service_request_id=${a}&extensions=true`), 200, 'service_requests');
+  assert.equal(tags(xext, 'detailed_status')[0], 'OPEN');
+  for (const fmt of ['json', 'xml']) {
+    assertErrors(await get(`requests.${fmt}?start_date=igår`), 400, fmt, /start_date/);
+    assertErrors(await get(`requests.${fmt}?status=kanske`), 400, fmt, /status/);
+    assertErrors(await get(`requests.${fmt}?bbox=1,2,3`), 400, fmt, /bbox/);
+    assertErrors(await get(`requests.${fmt}?lat=57.7`), 400, fmt, /lat/);
+    assertErrors(await get(`requests.${fmt}?page=0`), 400, fmt, /page/);
+  }
+});
+
+test('GET requests/{id} and tokens/{token}; 404 in both formats', async () => {
+  const res = await post('requests.json', { api_key: key, service_code: 'klotter', ...INSIDE });
+  const { service_request_id: id, token } = JSON.parse(res.body)[0];
+  const one = assertJson(await get(`requests/${id}.json`), 200);
+  assert.equal(one.length, 1);
+  assert.equal(one[0].service_request_id, id);
+  assert.equal(tags(assertXml(await get(`requests/${id}.xml`), 200, 'service_requests'), 'service_request_id')[0], id);
+  assert.deepEqual(assertJson(await get(`tokens/${token}.json`), 200), [{ service_request_id: id, token }]);
+  assert.equal(tags(assertXml(await get(`tokens/${token}.xml`), 200, 'service_requests'), 'token')[0], token);
+  for (const fmt of ['json', 'xml']) {
+    assertErrors(await get(`requests/999999.${fmt}`), 404, fmt, /not found/);
+    assertErrors(await get(`tokens/finnsinte.${fmt}`), 404, fmt, /not found/);
+    assertErrors(await get(`finnsinte.${fmt}`), 404, fmt, /no such/);
+  }
+});
+
+test('servicerequestupdates in both formats', async () => {
+  const id = await create();
+  const j = assertJson(await get('servicerequestupdates.json'), 200);
+  const u = j.find((x) => x.service_request_id === id);
+  assert.deepEqual(Object.keys(u), ['update_id', 'service_request_id', 'status', 'updated_datetime', 'description', 'media_url']);
+  assert.match(u.updated_datetime, ISO_ZONED);
+  const x = assertXml(await get('servicerequestupdates.xml?start_date=2001-01-01'), 200, 'service_request_updates');
+  assert.ok(tags(x, 'service_request_id').includes(id));
+});
+
+test('XML is escaped; revoked keys stop working', async () => {
+  const id = await create({ description: '<b>&"\'</b>' }, 'xml');
+  const x = assertXml(await get(`requests/${id}.xml`), 200, 'service_requests');
+  assert.equal(tags(x, 'description')[0], '&lt;b&gt;&amp;&quot;&apos;&lt;/b&gt;');
+  const other = (await server.command(['apikey', 'create', 'Kortlivad'])).stdout.trim();
+  const listed = (await server.command(['apikey', 'list'])).stdout;
+  const keyId = /^(\d+)\tKortlivad/m.exec(listed)[1];
+  assert.equal((await post('requests.json', { api_key: other, service_code: 'klotter', ...INSIDE })).status, 200);
+  await server.command(['apikey', 'revoke', keyId]);
+  assertErrors(await post('requests.json', { api_key: other, service_code: 'klotter', ...INSIDE }), 403, 'json', /api_key/);
+  assert.ok(!listed.includes(other), 'the key itself is never listed');
+});
+
+test('no personal data in any answer', async () => {
+  const id = await create({ first_name: PERSONAL[0], last_name: PERSONAL[1], email: PERSONAL[2], phone: PERSONAL[3],
+    device_id: PERSONAL[4] });
+  const bodies = [];
+  for (const fmt of ['json', 'xml'])
+    for (const p of ['requests', `requests/${id}`, 'servicerequestupdates'])
+      bodies.push((await get(`${p}.${fmt}?extensions=true`)).body);
+  for (const body of bodies)
+    for (const secret of PERSONAL)
+      assert.ok(!body.includes(secret), `${secret} leaked`);
+});
+
+test('API keys on /personal/apinycklar: admin only, shown once, stored as a hash, revoked at once', async () => {
+  const handler = new Client(server.url);
+  await login(handler, DEMO.handlaggare.email, DEMO.handlaggare.password);
+  assert.equal((await handler.get('/personal/apinycklar')).status, 403);
+  const admin = new Client(server.url);
+  assert.equal((await login(admin, DEMO.admin.email, DEMO.admin.password)).status, 303);
+  const made = await admin.submit('/personal/apinycklar', { name: 'Sidans klient' }, { action: '/personal/apinycklar' });
+  assert.equal(made.status, 303);
+  const page = await admin.get('/personal/apinycklar');
+  const shown = /<p class="secret">([a-z2-9]{52})<\/p>/.exec(page.body)[1];
+  assert.ok(!(await admin.get('/personal/apinycklar')).body.includes(shown), 'shown once');
+  assert.equal((await server.sql(`SELECT COUNT(*) FROM report_api_keys WHERE key_hash = '${shown}'`)).trim(), '0');
+  assert.equal((await post('requests.json', { api_key: shown, service_code: 'klotter', ...INSIDE })).status, 200);
+  const id = /action="\/personal\/apinycklar\/(\d+)\/aterkalla"/.exec(page.body.slice(page.body.indexOf('Sidans klient')))[1];
+  assert.equal((await admin.submit('/personal/apinycklar', {}, { action: `/personal/apinycklar/${id}/aterkalla`, page })).status, 303);
+  assertErrors(await post('requests.xml', { api_key: shown, service_code: 'klotter', ...INSIDE }), 403, 'xml', /api_key/);
+});

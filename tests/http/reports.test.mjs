@@ -1,0 +1,323 @@
+// reports.test.mjs — Felanmälan from the resident's side: the form without
+// JavaScript (categories grouped, extra questions, place chooser, errors kept),
+// "is it one of these?" and support, the private follow-up link (add
+// information, withdraw), photos re-encoded with every piece of metadata —
+// EXIF GPS and camera included — gone, and no personal data in any public
+// page or API answer. A report from the form looks the same in the API as
+// one sent through it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { startServer, DEMO } from '../lib/rig.mjs';
+import { Client, login, request, urlencode } from '../lib/client.mjs';
+import { csrfToken, forms, text } from '../lib/html.mjs';
+import { makePng } from '../lib/png.mjs';
+
+let server, key;
+const PLACE = { place_lat: '57.74', place_lon: '12.10', place_text: 'Vid muren' };
+const PERSONAL = { name: 'Bertil Hemligsson', email: 'bertil.hemligsson@example.se', phone: '070-9876543' };
+const GPS_SECRET = 'TryggTestKamera-SN4711';
+
+before(async () => {
+  server = await startServer({ demo: true });
+  key = (await server.command(['apikey', 'create', 'Jämförelse'])).stdout.trim();
+});
+after(async () => {
+  await server?.stop();
+});
+
+function resident(lang = 'sv') {
+  return new Client(server.url, { lang });
+}
+
+/* Posts the form as a browser does: multipart, with the page's csrf token. */
+async function sendForm(client, fields, files = []) {
+  const page = await client.get('/felanmalan');
+  assert.equal(page.status, 200);
+  const boundary = `----trygg${crypto.randomBytes(8).toString('hex')}`;
+  const parts = [['csrf', csrfToken(page.body)], ...Object.entries(fields)].map(([k, v]) =>
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  for (const f of files)
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename="${f.name}"\r\n` +
+      `Content-Type: ${f.type}\r\n\r\n`), f.bytes, Buffer.from('\r\n'));
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return client.send('/felanmalan', {
+    method: 'POST', body: Buffer.concat(parts),
+    headers: { Origin: client.origin, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+  });
+}
+
+/* A tiny big-endian EXIF segment (APP1) with a camera make and a GPS position. */
+function exifSegment() {
+  const make = Buffer.from(`${GPS_SECRET}\0`, 'latin1');
+  const entry = (tag, type, count, value) => {
+    const b = Buffer.alloc(12);
+    b.writeUInt16BE(tag, 0); b.writeUInt16BE(type, 2); b.writeUInt32BE(count, 4);
+    if (Buffer.isBuffer(value)) value.copy(b, 8); else b.writeUInt32BE(value, 8);
+    return b;
+  };
+  // Layout (offsets from the TIFF header): header 8, IFD0 (2 entries) 8+2+24+4 = 38 → make at 38,
+  // GPS IFD after the make, then the three rationals of the latitude.
+  const makeAt = 38, gpsAt = makeAt + make.length, gpsSize = 2 + 2 * 12 + 4, ratAt = gpsAt + gpsSize;
+  const ifd0 = Buffer.concat([Buffer.from([0, 2]), entry(0x010f, 2, make.length, makeAt), entry(0x8825, 4, 1, gpsAt),
+    Buffer.alloc(4)]);
+  const gps = Buffer.concat([Buffer.from([0, 2]), entry(0x0001, 2, 2, Buffer.from('N\0\0\0', 'latin1')),
+    entry(0x0002, 5, 3, ratAt), Buffer.alloc(4)]);
+  const rat = Buffer.alloc(24);
+  [[57, 1], [44, 1], [2400, 100]].forEach(([n, d], i) => { rat.writeUInt32BE(n, i * 8); rat.writeUInt32BE(d, i * 8 + 4); });
+  const tiff = Buffer.concat([Buffer.from('MM\0\x2a\0\0\0\x08', 'latin1'), ifd0, make, gps, rat]);
+  const body = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(body.length + 2);
+  return Buffer.concat([Buffer.from([0xff, 0xe1]), len, body]);
+}
+
+/* The service_request_id of a follow-up page's reference number. */
+function reference(html) {
+  return /Referensnummer<\/dt><dd>(\d+)<\/dd>/.exec(html)?.[1];
+}
+
+async function api(path) {
+  const res = await request(`${server.url}/open311/v2/${path}`);
+  assert.equal(res.status, 200, res.body);
+  return res;
+}
+
+test('the form: categories grouped Gata / Park / Parkering, extra questions, place chooser, photos, no script needed', async () => {
+  const res = await resident().get('/felanmalan');
+  assert.equal(res.status, 200);
+  const form = forms(res.body).find((f) => f.action === '/felanmalan');
+  assert.ok(form);
+  assert.equal(form.attrs.enctype, 'multipart/form-data');
+  const names = new Set(form.fields.map((f) => f.name));
+  for (const n of ['csrf', 'category', 'place_area', 'place_text', 'place_lat', 'place_lon', 'description', 'photos',
+    'name', 'email', 'phone', 'attr-felparkerad-registreringsnummer'])
+    assert.ok(names.has(n), `field ${n}`);
+  const t = text(res.body);
+  for (const g of ['Gata', 'Park', 'Parkering'])
+    assert.ok(t.includes(g), g);
+  const en = await resident('en').get('/felanmalan');
+  assert.ok(text(en.body).includes('Wrongly parked vehicle'));
+});
+
+test('errors are shown with what was typed kept', async () => {
+  const res = await resident().submit('/felanmalan', { description: 'Något', ...PLACE }, { action: '/felanmalan' });
+  assert.equal(res.status, 422);
+  assert.match(res.body, /error-summary/);
+  assert.ok(res.body.includes('Något'));
+  const missing = await resident().submit('/felanmalan', { category: 'felparkerad', description: 'Bil', ...PLACE },
+    { action: '/felanmalan' });
+  assert.equal(missing.status, 422, 'a required question unanswered');
+  const noPlace = await resident().submit('/felanmalan', { category: 'klotter', description: 'Klotter' }, { action: '/felanmalan' });
+  assert.equal(noPlace.status, 422);
+});
+
+test('an anonymous report: reference number and a private follow-up link; the same in the API as one sent there', async () => {
+  const c = resident();
+  const res = await c.submit('/felanmalan', { category: 'gatubelysning', description: 'Lampan blinkar', ...PLACE,
+    place_lat: '57.7402', place_lon: '12.1003' }, { action: '/felanmalan' });
+  assert.equal(res.status, 303, res.body);
+  assert.match(res.headers.location, /^\/felanmalan\/folj\/[a-z2-9]{26}$/);
+  const page = await c.get(res.headers.location);
+  assert.equal(page.status, 200);
+  const id = reference(page.body);
+  assert.ok(id);
+  assert.ok(text(page.body).includes('Mottagen'));
+  const viaForm = JSON.parse((await api(`requests/${id}.json`)).body)[0];
+  const posted = await request(`${server.url}/open311/v2/requests.json`, { method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: urlencode({ api_key: key, service_code: 'gatubelysning', lat: '57.7402', long: '12.1003',
+      address_string: 'Vid muren', description: 'Lampan blinkar' }) });
+  const other = JSON.parse(posted.body)[0].service_request_id;
+  const viaApi = JSON.parse((await api(`requests/${other}.json`)).body)[0];
+  for (const k of ['service_request_id', 'requested_datetime', 'updated_datetime'])
+    delete viaForm[k], delete viaApi[k];
+  assert.deepEqual(viaForm, viaApi);
+  assert.equal((await resident().get('/felanmalan/folj/abcdefghijkmnpqrstuvwxyz2')).status, 404);
+});
+
+test('"is it one of these?": open reports of the same category nearby, support, or send anyway', async () => {
+  const c = resident();
+  const first = await c.submit('/felanmalan', { category: 'lekplats', description: 'Gungan är trasig', ...PLACE },
+    { action: '/felanmalan' });
+  assert.equal(first.status, 303);
+  const id = reference((await c.get(first.headers.location)).body);
+  const other = resident();
+  const again = await other.submit('/felanmalan', { category: 'lekplats', description: 'Trasig gunga', ...PLACE },
+    { action: '/felanmalan' });
+  assert.equal(again.status, 200);
+  assert.ok(again.body.includes('Gungan är trasig'));
+  assert.ok(forms(again.body).some((f) => f.action === `/felanmalan/${id}/stod`));
+  const sup = await other.submit('/felanmalan', {}, { action: `/felanmalan/${id}/stod`, page: again });
+  assert.equal(sup.status, 303);
+  assert.equal((await server.sql(`SELECT supporters FROM reports WHERE id = ${id}`)).trim(), '1');
+  const anyway = await other.submit('/felanmalan', { category: 'lekplats', description: 'Trasig gunga' },
+    { action: '/felanmalan', page: again });
+  assert.equal(anyway.status, 303, 'confirmed: sent');
+});
+
+test('the follow-up link: add information (not public), withdraw (closed in the API)', async () => {
+  const c = resident();
+  const res = await c.submit('/felanmalan', { category: 'nedskrapning', description: 'Skräp vid bänken', ...PLACE,
+    ...PERSONAL }, { action: '/felanmalan' });
+  assert.equal(res.status, 303);
+  const link = res.headers.location;
+  const page = await c.get(link);
+  const id = reference(page.body);
+  for (const v of Object.values(PERSONAL))
+    assert.ok(!page.body.includes(v), 'the follow-up page shows no contact details either');
+  const add = await c.submit(link, { text: 'Det ligger glas också' }, { action: `${link}/komplettera` });
+  assert.equal(add.status, 303);
+  const api1 = (await api(`requests/${id}.json?extensions=true`)).body;
+  assert.ok(!api1.includes('glas'), 'what the resident adds is for staff');
+  const w = await c.submit(link, {}, { action: `${link}/aterkalla` });
+  assert.equal(w.status, 303);
+  assert.ok(text((await c.get(link)).body).includes('Återkallad'));
+  assert.equal(JSON.parse((await api(`requests/${id}.json`)).body)[0].status, 'closed');
+  // Mail with the link was queued for the address given.
+  assert.equal((await server.sql(`SELECT COUNT(*) FROM mail_outbox WHERE recipient = '${PERSONAL.email}'`)).trim(), '1');
+});
+
+test('photos: re-encoded, EXIF with GPS and camera gone, thumbnails made', async () => {
+  const c = resident();
+  const png = makePng({ width: 80, height: 60, comment: GPS_SECRET });
+  const first = await sendForm(c, { category: 'klotter', description: 'Klotter med bild', ...PLACE, confirmed: '1' },
+    [{ name: 'a.png', type: 'image/png', bytes: png }]);
+  assert.equal(first.status, 303, first.body);
+  const id = reference((await c.get(first.headers.location)).body);
+  const media = JSON.parse((await api(`requests/${id}.json`)).body)[0].media_url;
+  assert.match(media, /\/felanmalan\/foto\/\d+\.jpg$/);
+  const jpeg = (await request(media)).buffer;
+  assert.equal(jpeg[0], 0xff);
+  assert.equal(jpeg[1], 0xd8);
+  // The same JPEG with an EXIF segment (camera and GPS) put in after SOI.
+  const withExif = Buffer.concat([jpeg.subarray(0, 2), exifSegment(), jpeg.subarray(2)]);
+  assert.ok(withExif.includes(Buffer.from(GPS_SECRET)) && withExif.includes(Buffer.from('Exif\0\0', 'latin1')));
+  const second = await sendForm(c, { category: 'klotter', description: 'Klotter med GPS', ...PLACE, confirmed: '1' },
+    [{ name: 'b.jpg', type: 'image/jpeg', bytes: withExif }, { name: 'c.png', type: 'image/png', bytes: png }]);
+  assert.equal(second.status, 303, second.body);
+  const page = await c.get(second.headers.location);
+  const photos = [...page.body.matchAll(/\/felanmalan\/foto\/\d+(-t)?\.jpg/g)].map((m) => m[0]);
+  assert.equal(photos.length, 4, 'two photos, each with a thumbnail');
+  for (const p of photos) {
+    const res = await request(server.url + p);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'image/jpeg');
+    assert.ok(!res.buffer.includes(Buffer.from(GPS_SECRET)), `${p}: camera text gone`);
+    assert.ok(!res.buffer.includes(Buffer.from('Exif', 'latin1')), `${p}: no EXIF`);
+    assert.ok(!res.buffer.includes(Buffer.from([0xff, 0xe1])), `${p}: no APP1 segment`);
+  }
+  const notImage = await sendForm(c, { category: 'klotter', description: 'Inte en bild', ...PLACE, confirmed: '1' },
+    [{ name: 'x.jpg', type: 'image/jpeg', bytes: Buffer.from('inte en bild') }]);
+  assert.equal(notImage.status, 422);
+  assert.equal((await request(`${server.url}/felanmalan/foto/999999.jpg`)).status, 404);
+});
+
+test('no personal data in any public page or API answer', async () => {
+  const c = resident();
+  const res = await c.submit('/felanmalan', { category: 'skadegorelse', description: 'Krossad ruta', ...PLACE,
+    ...PERSONAL, confirmed: '1' }, { action: '/felanmalan' });
+  assert.equal(res.status, 303);
+  const bodies = [];
+  const id = reference((await c.get(res.headers.location)).body);
+  for (const p of ['/felanmalan', '/open311/v2/requests.json?extensions=true', '/open311/v2/requests.xml?extensions=true',
+    '/open311/v2/servicerequestupdates.xml', '/open311/v2/servicerequestupdates.json', '/felanmalan/lista',
+    `/felanmalan/arende/${id}`, '/felanmalan/flode', '/felanmalan/flode?kategori=skadegorelse'])
+    bodies.push((await resident().get(p)).body);
+  bodies.push((await resident().submit('/felanmalan', { category: 'skadegorelse', description: 'Ruta', ...PLACE },
+    { action: '/felanmalan' })).body);
+  for (const body of bodies)
+    for (const v of Object.values(PERSONAL))
+      assert.ok(!body.includes(v), `${v} leaked`);
+});
+
+test('staff: the inbox, contact details audited, status with a public text reaches the API, the resident and mail', async () => {
+  const c = resident();
+  const res = await c.submit('/felanmalan', { category: 'gatubelysning', description: 'Mörkt vid skolan', ...PLACE,
+    ...PERSONAL, confirmed: '1' }, { action: '/felanmalan' });
+  assert.equal(res.status, 303);
+  const link = res.headers.location;
+  const id = reference((await c.get(link)).body);
+  const police = new Client(server.url);
+  assert.equal((await login(police, DEMO.polis.email, DEMO.polis.password)).status, 303);
+  assert.equal((await police.get('/personal/felanmalan')).status, 403);
+  const staff = new Client(server.url);
+  assert.equal((await login(staff, DEMO.handlaggare.email, DEMO.handlaggare.password)).status, 303);
+  const inbox = await staff.get('/personal/felanmalan?q=skolan');
+  assert.equal(inbox.status, 200);
+  assert.ok(inbox.body.includes(`/personal/felanmalan/${id}`));
+  assert.ok(!(await staff.get('/personal/felanmalan?q=finnsintealls')).body.includes(`/personal/felanmalan/${id}"`));
+  const detail = await staff.get(`/personal/felanmalan/${id}`);
+  assert.equal(detail.status, 200);
+  assert.ok(detail.body.includes(PERSONAL.email));
+  assert.equal((await server.sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'report.view_contact' AND object = 'report:${id}'`)).trim(), '1');
+  const upd = await staff.submit(`/personal/felanmalan/${id}`, { status: 'fixed', public_text: 'Lampan är bytt.',
+    internal_note: 'Beställt av entreprenören' }, { action: `/personal/felanmalan/${id}` });
+  assert.equal(upd.status, 303);
+  const one = JSON.parse((await api(`requests/${id}.json?extensions=true`)).body)[0];
+  assert.equal(one.status, 'closed');
+  assert.equal(one.status_notes, 'Lampan är bytt.');
+  assert.equal(one.extended_attributes.detailed_status, 'FIXED');
+  assert.ok(!JSON.stringify(one).includes('entreprenören'), 'internal notes stay internal');
+  const follow = text((await c.get(link)).body);
+  assert.ok(follow.includes('Lampan är bytt.') && follow.includes('Åtgärdad'));
+  assert.ok(!follow.includes('entreprenören'));
+  assert.equal((await server.sql(`SELECT COUNT(*) FROM mail_outbox WHERE recipient = '${PERSONAL.email}' AND subject LIKE '%${id}%'`)).trim(), '2');
+});
+
+test('the public list, each report\'s public page, and Atom feeds per category and area', async () => {
+  const c = resident();
+  const res = await c.submit('/felanmalan', { category: 'overgivet-fordon', description: 'Rostig cykel sedan i våras', ...PLACE,
+    confirmed: '1' }, { action: '/felanmalan' });
+  const id = reference((await c.get(res.headers.location)).body);
+  const area = (await server.sql(`SELECT area_id FROM reports WHERE id = ${id}`)).trim();
+  const list = await resident().get('/felanmalan/lista?kategori=overgivet-fordon&status=open');
+  assert.equal(list.status, 200);
+  assert.ok(list.body.includes(`/felanmalan/arende/${id}`));
+  assert.ok(!(await resident().get('/felanmalan/lista?kategori=klotter')).body.includes(`/felanmalan/arende/${id}"`));
+  assert.ok(!(await resident().get('/felanmalan/lista?fran=2001-01-01&till=2001-12-31')).body.includes(`/felanmalan/arende/${id}"`));
+  const page = await resident().get(`/felanmalan/arende/${id}`);
+  assert.equal(page.status, 200);
+  assert.ok(text(page.body).includes('Rostig cykel') && text(page.body).includes('Mottagen'));
+  assert.equal((await resident().get('/felanmalan/arende/999999')).status, 404);
+  for (const q of ['kategori=overgivet-fordon', `omrade=${area}`]) {
+    const feed = await resident().get(`/felanmalan/flode?${q}`);
+    assert.equal(feed.status, 200);
+    assert.match(feed.headers['content-type'], /^application\/atom\+xml/);
+    assert.match(feed.body, /^<\?xml version="1\.0" encoding="utf-8"\?>\n<feed xmlns="http:\/\/www\.w3\.org\/2005\/Atom">/);
+    assert.ok(feed.body.includes(`/felanmalan/arende/${id}</id>`), q);
+    assert.match(feed.body, /<updated>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ<\/updated>/);
+  }
+  assert.ok(!(await resident().get('/felanmalan/flode?kategori=klotter')).body.includes(`/felanmalan/arende/${id}<`));
+  assert.ok(!(await resident().get('/felanmalan/flode?omrade=999999')).body.includes('<entry>'));
+});
+
+test('categories and their questions are data that a samordnare edits; Open311 shows them at once', async () => {
+  const handler = new Client(server.url);
+  await login(handler, DEMO.handlaggare.email, DEMO.handlaggare.password);
+  assert.equal((await handler.get('/personal/felanmalan-kategorier')).status, 403);
+  const s = new Client(server.url);
+  assert.equal((await login(s, DEMO.samordnare.email, DEMO.samordnare.password)).status, 303);
+  const page = '/personal/felanmalan-kategorier';
+  assert.equal((await s.get(page)).status, 200);
+  const add = await s.submit(page, { code: 'snorojning', group: 'gata', name_sv: 'Snöröjning', name_en: 'Snow clearing',
+    description_sv: 'Gator som inte är plogade.', description_en: 'Streets not cleared.' }, { action: page });
+  assert.equal(add.status, 303);
+  assert.equal((await s.submit(page, { code: 'snorojning', group: 'gata', name_sv: 'X', name_en: 'X' }, { action: page })).status, 409);
+  const q = await s.submit(page, { code: 'halka', datatype: 'singlevaluelist', name_sv: 'Är det halt?', name_en: 'Is it slippery?',
+    choices: 'ja|Ja|Yes\nnej|Nej|No', required: '1' }, { action: `${page}/snorojning/fragor` });
+  assert.equal(q.status, 303);
+  const def = JSON.parse((await api('services/snorojning.json')).body);
+  assert.equal(def.attributes[0].code, 'halka');
+  assert.equal(def.attributes[0].required, true);
+  assert.deepEqual(def.attributes[0].values.map((v) => v.key), ['ja', 'nej']);
+  assert.ok(JSON.parse((await api('services.json')).body).some((x) => x.service_code === 'snorojning' && x.group === 'gata'));
+  // Retired: gone from the list and the form, still known to the reports that have it.
+  const retire = await s.submit(page, { group: 'gata', name_sv: 'Snöröjning', name_en: 'Snow clearing', active: null },
+    { action: `${page}/snorojning` });
+  assert.equal(retire.status, 303);
+  assert.ok(!JSON.parse((await api('services.json')).body).some((x) => x.service_code === 'snorojning'));
+  const rm = await s.submit(page, {}, { action: `${page}/snorojning/fragor/halka/ta-bort` });
+  assert.equal(rm.status, 303);
+  assert.equal((await server.sql("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'report.%' AND object = 'category:snorojning'")).trim(), '4');
+});

@@ -1,0 +1,189 @@
+/*
+ * test_store.c — Felanmälan's storage on SQLite: a report keeps its category,
+ * area, point and times; status changes set open/closed; report_counts()
+ * gives category × area × month × status for the lägesbild; search filters;
+ * personal data erased after the retention time.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "db/db.h"
+#include "reports/report_internal.h"
+
+typedef struct fixture {
+	char dir[64];
+	db *db;
+	db_conn *c;
+	arena *a;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	char url[128], *err = NULL;
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/trygg-test-reports-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(url, sizeof(url), "sqlite:%s/r.db", f->dir);
+	f->db = db_open(url, 1, &err);
+	if (f->db == NULL || db_migrate(f->db, "migrations", &err) != 0)
+		fail_msg("cannot open or migrate: %s", err);
+	f->c = db_acquire(f->db);
+	f->a = arena_new();
+	assert_int_equal(report_demo_load(f->c, NULL, NULL), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	char path[128];
+	db_release(f->db, f->c);
+	db_close(f->db);
+	arena_free(f->a);
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s/r.db%s", f->dir, suffixes[i]);
+		unlink(path);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int64_t add(fixture *f, const char *code, double lat, int64_t when)
+{
+	report_category c;
+	report_new n = { .source = "web", .lang = "sv", .has_point = true, .lat = lat, .lon = 12.1, .description = "x" };
+	int64_t id;
+	const char *token, *follow;
+	assert_int_equal(report_category_find(f->c, f->a, code, &c), 1);
+	n.category = &c;
+	assert_int_equal(db_begin_write(f->c), 0);
+	assert_int_equal(report_insert(f->c, f->a, &n, when, &id, &token, &follow), 0);
+	assert_int_equal(db_commit(f->c), 0);
+	int64_t found;
+	assert_int_equal(report_by_follow_token(f->c, follow, &found), 1);
+	assert_int_equal(found, id);
+	assert_int_equal(report_by_token(f->c, token, &found), 1);
+	assert_int_equal(found, id);
+	return id;
+}
+
+typedef struct collected {
+	int rows;
+	int64_t total, klotter_nov_open, fixed;
+} collected;
+
+static int collect(void *ud, const report_count *row)
+{
+	collected *c = ud;
+	c->rows++;
+	c->total += row->count;
+	if (strcmp(row->category, "klotter") == 0 && row->year == 2026 && row->month == 11 && row->is_open)
+		c->klotter_nov_open += row->count;
+	if (strcmp(row->status, "fixed") == 0)
+		c->fixed += row->count;
+	return 0;
+}
+
+static void counts_by_category_area_month_status(void **state)
+{
+	fixture *f = *state;
+	const int64_t nov1 = 1793491200, dec1 = 1796083200; /* 2026-11-01, 2026-12-01 UTC */
+	add(f, "klotter", 57.74, nov1 + 10);
+	add(f, "klotter", 57.74, nov1 + 86400 * 3);
+	int64_t fixed = add(f, "klotter", 57.74, nov1 + 86400 * 5);
+	add(f, "klotter", 57.74, dec1 + 5);
+	add(f, "gatubelysning", 57.75, nov1 + 100);
+	assert_int_equal(db_begin_write(f->c), 0);
+	assert_int_equal(report_add_update(f->c, fixed, dec1, "status", REPORT_FIXED, "Sanerat", true, 0), 0);
+	assert_int_equal(db_commit(f->c), 0);
+	report r;
+	assert_int_equal(report_get(f->c, f->a, fixed, &r), 1);
+	assert_int_equal(r.status, REPORT_FIXED);
+	assert_string_equal(r.status_notes, "Sanerat");
+	collected c = { 0 };
+	assert_int_equal(report_counts(f->c, nov1, dec1 + 86400 * 31, collect, &c), 0);
+	assert_int_equal(c.total, 5);
+	assert_int_equal(c.klotter_nov_open, 2);
+	assert_int_equal(c.fixed, 1);
+	assert_int_equal(c.rows, 4); /* klotter nov received, klotter nov fixed, klotter dec, gatubelysning nov */
+}
+
+static int count_one(void *ud, const report *r)
+{
+	(*(int *)ud)++;
+	return 0;
+}
+
+static void search_filters(void **state)
+{
+	fixture *f = *state;
+	add(f, "nedskrapning", 57.70, 1800000000);
+	report_query q = { .start = 0, .end = INT64_MAX, .updated_after = INT64_MIN, .updated_before = INT64_MAX,
+			   .codes = ",nedskrapning,", .open = 1, .limit = 10 };
+	int n = 0;
+	assert_int_equal(report_search(f->c, f->a, &q, count_one, &n), 0);
+	assert_int_equal(n, 1);
+	q.radius = true;
+	q.lat = 57.74;
+	q.lon = 12.1;
+	q.metres = 1000;
+	n = 0;
+	assert_int_equal(report_search(f->c, f->a, &q, count_one, &n), 0);
+	assert_int_equal(n, 0);
+	q.metres = 5000;
+	n = 0;
+	assert_int_equal(report_search(f->c, f->a, &q, count_one, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+static void personal_data_erased_after_retention(void **state)
+{
+	fixture *f = *state;
+	report_category c;
+	report_new n = { .source = "api", .lang = "sv", .address = "Gatan 1", .description = "x", .name = "Anna A",
+			 .email = "anna@example.se", .phone = "070", .device_id = "dev" };
+	int64_t id, now = 1800000000;
+	const char *token, *follow;
+	report_contact_details who;
+	assert_int_equal(report_category_find(f->c, f->a, "klotter", &c), 1);
+	n.category = &c;
+	assert_int_equal(db_begin_write(f->c), 0);
+	assert_int_equal(report_insert(f->c, f->a, &n, now - 400 * 86400, &id, &token, &follow), 0);
+	assert_int_equal(report_add_update(f->c, id, now - 399 * 86400, "resident", -1, "Ring mig på 070", false, 0), 0);
+	assert_int_equal(db_commit(f->c), 0);
+	assert_int_equal(report_erase_personal(f->c, now, 12), 0); /* still open: kept */
+	assert_int_equal(db_begin_write(f->c), 0);
+	assert_int_equal(report_add_update(f->c, id, now - 200 * 86400, "status", REPORT_FIXED, "", true, 0), 0);
+	assert_int_equal(db_commit(f->c), 0);
+	assert_int_equal(report_erase_personal(f->c, now, 12), 0); /* closed 200 days ago: kept */
+	assert_int_equal(report_erase_personal(f->c, now + 200 * 86400, 12), 1);
+	assert_int_equal(report_contact(f->c, f->a, id, &who), 1);
+	assert_string_equal(who.name, "");
+	assert_string_equal(who.email, "");
+	assert_string_equal(who.phone, "");
+	report r;
+	assert_int_equal(report_get(f->c, f->a, id, &r), 1);
+	assert_string_equal(r.description, "x");
+	assert_int_equal(report_erase_personal(f->c, now + 200 * 86400, 12), 0); /* once */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(counts_by_category_area_month_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(search_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(personal_data_erased_after_retention, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("report_store", tests, NULL, NULL);
+}
