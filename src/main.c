@@ -358,6 +358,7 @@ static int cmd_serve(options *o)
 	static const mail_job jobs[] = {
 		{ "contact retention", contact_retention_run, 3600 },
 		{ "tips retention", tips_retention_run, 3600 },
+		{ "fault report retention", report_retention_run, 3600 },
 	};
 	if (mail_worker_start(a.db, &o->cfg, jobs, ARRAY_LEN(jobs), &err) != 0) {
 		fprintf(stderr, "trygg: %s\n", err);

@@ -39,6 +39,11 @@ int report_counts(db_conn *c, int64_t from, int64_t to, int (*fn)(void *ud, cons
  * the number of reports erased, or -1 on a database error (nothing changed). */
 int report_erase_personal(db_conn *c, int64_t now, int months);
 
+/* The background job (for the mail worker): erases reporters' personal data of
+ * reports closed more than the setting report_retention_months ago (default
+ * 12), and writes one audit entry saying how many. 0 or -1. */
+int report_retention_run(db_conn *c, const config *cfg, int64_t now);
+
 /* The public and staff routes (pages.c), and the Open311 API's (open311.c). */
 extern const http_route report_routes[];
 extern const size_t report_route_count;

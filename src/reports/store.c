@@ -9,10 +9,13 @@
  */
 #include "reports/report_internal.h"
 #include "core/util.h"
+#include "auth/auth.h"
+#include "settings/settings.h"
 
 #include <assert.h>
 #include <math.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -635,4 +638,20 @@ int report_erase_personal(db_conn *c, int64_t now, int months)
 fail:
 	db_rollback(c);
 	return -1;
+}
+
+int report_retention_run(db_conn *c, const config *cfg, int64_t now)
+{
+	(void)cfg;
+	arena *a = arena_new();
+	int64_t months = settings_get_int(c, a, SETTING_REPORT_RETENTION_MONTHS);
+	arena_free(a);
+	int n = report_erase_personal(c, now, months > 0 ? (int)months : 12);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	char detail[64];
+	snprintf(detail, sizeof(detail), "retention: %d reports", n);
+	return audit_write(c, 0, "report.erase_personal", "", detail);
 }

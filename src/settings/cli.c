@@ -26,6 +26,7 @@ const char settings_usage[] =
 	"  on it must reach 4.5:1), logo, contact_phone, contact_email, contact_address,\n"
 	"  contact_hours, smtp_url (smtp://host:port or smtps://host:port), smtp_username,\n"
 	"  smtp_password, mail_from, coordinator_email, contact_retention_months (1-120),\n"
+	"  report_retention_months (1-120), open311_jurisdiction,\n"
 	"  mail_retry_seconds (1-3600: the first wait before sending failed mail again).\n";
 
 /* Opens and migrates the database of cfg. NULL after a message. */

@@ -260,6 +260,12 @@ const setting_def settings_defs[SETTING__MAX] = {
 	[SETTING_CONTACT_RETENTION_MONTHS] = { "contact_retention_months", N_("Gallring av kontaktmeddelanden (månader)"),
 		N_("Namn, e-postadress, meddelande och svar raderas så här många månader efter att ett meddelande markerats som hanterat. 1–120."),
 		"number", "12", 3, 0, GROUP_PRIVACY, check_retention_months },
+	[SETTING_REPORT_RETENTION_MONTHS] = { "report_retention_months", N_("Gallring av uppgifter om den som felanmält (månader)"),
+		N_("Namn, e-postadress och telefonnummer till den som gjorde en felanmälan raderas så här många månader efter att ärendet stängts. Själva ärendet finns kvar. 1–120."),
+		"number", "12", 3, 0, GROUP_PRIVACY, check_retention_months },
+	[SETTING_OPEN311_JURISDICTION] = { "open311_jurisdiction", N_("Open311: jurisdiction_id"),
+		N_("Fyll i bara om Open311-klienter ska ange jurisdiction_id, till exempel kommunens domännamn. Tomt: alla värden godtas."),
+		"text", "", 100, SETTING_PUBLIC, GROUP_MUNICIPALITY, check_any },
 	[SETTING_MAIL_RETRY_SECONDS] = { "mail_retry_seconds", "Mail retry base (seconds)", NULL,
 		"number", "60", 4, SETTING_CLI_ONLY, GROUP_MAIL, check_retry_seconds },
 };

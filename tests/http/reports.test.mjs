@@ -321,3 +321,27 @@ test('categories and their questions are data that a samordnare edits; Open311 s
   assert.equal(rm.status, 303);
   assert.equal((await server.sql("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'report.%' AND object = 'category:snorojning'")).trim(), '4');
 });
+
+test('retention: a reporter\'s name, e-mail and phone are erased a year after closing; the report stays', async () => {
+  await server.sql('DELETE FROM rate_limits'); // earlier tests used this address's allowance
+  const c = resident();
+  const res = await c.submit('/felanmalan', { category: 'klotter', description: 'Klotter på gångtunneln', ...PLACE,
+    ...PERSONAL, name: 'Greta Gallring', email: 'greta.gallring@example.se', confirmed: '1' }, { action: '/felanmalan' });
+  assert.equal(res.status, 303, res.body);
+  const id = reference((await c.get(res.headers.location)).body);
+  const thirteenMonths = 13 * 31 * 24 * 3600;
+  await server.sql(`UPDATE reports SET status = 'fixed', is_open = 0, closed_at = ${Math.floor(Date.now() / 1000) - thirteenMonths} WHERE id = ${id}`);
+  // The background job runs when the server starts, and hourly.
+  await server.signal('SIGTERM');
+  await server.restart();
+  let row = '';
+  for (let i = 0; i < 50; i++) {
+    row = (await server.sql(`SELECT reporter_name, reporter_email, personal_erased_at IS NOT NULL FROM reports WHERE id = ${id}`)).trim();
+    if (/\|(1|t)$/.test(row))
+      break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.match(row, /^\|\|(1|t)$/, `personal data erased: ${row}`);
+  assert.match(await server.sql(`SELECT description FROM reports WHERE id = ${id}`), /Klotter på gångtunneln/);
+  assert.match(await server.sql("SELECT detail FROM audit_log WHERE action = 'report.erase_personal'"), /retention: \d+ reports/);
+});
