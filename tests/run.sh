@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # run.sh — runs every test of Trygg and ends with one line "N passed, N failed".
 #
-#   bash tests/run.sh [PART…]     PART: unit, survey-r, http-sqlite, http-pg, browser (default: all)
+#   bash tests/run.sh [PART…]     PART: unit, survey-r, http-sqlite, http-pg, http-release, browser (default: all)
 #
 # In order: the cmocka unit programs (build/tests/**, then the sanitized ones in
-# build/asan/tests/**); the HTTP suite (tests/http/*.test.mjs) against
-# build/asan/trygg on SQLite and again on PostgreSQL; the browser suite
-# (tests/browser/*.test.mjs) on SQLite. One private PostgreSQL cluster
+# build/asan/tests/**); the survey statistics against R; the HTTP suite
+# (tests/http/*.test.mjs) against build/asan/trygg on SQLite and again on
+# PostgreSQL, and against the release build/trygg on SQLite; the browser suite
+# (tests/browser/*.test.mjs, sanitized build) on SQLite. One private PostgreSQL cluster
 # (scripts/pg-cluster.sh) serves the unit tests (TRYGG_TEST_PG_URL) and the
 # HTTP suite; it is removed on exit, whatever happened.
 #
@@ -17,7 +18,7 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.."
 
-ALL_PARTS=(unit survey-r http-sqlite http-pg browser)
+ALL_PARTS=(unit survey-r http-sqlite http-pg http-release browser)
 PARTS=("$@")
 [ ${#PARTS[@]} -eq 0 ] && PARTS=("${ALL_PARTS[@]}")
 for p in "${PARTS[@]}"; do
@@ -234,6 +235,9 @@ if [ "$NODE_OK" = 1 ]; then
 			note_failure "http-pg (no cluster)"
 		fi
 	fi
+	# The suites above run the sanitized build; the release build (what `make run`
+	# serves) gets the whole HTTP suite on SQLite too.
+	wants http-release && TRYGG_BIN=build/trygg TRYGG_DB=sqlite run_node http-release 2 tests/http/*.test.mjs
 	# The browser tests leave a screenshot per test in build/screenshots/.
 	wants browser && TRYGG_DB=sqlite run_node browser 1 tests/browser/*.test.mjs
 fi
