@@ -122,12 +122,17 @@ const char *web_setting(http_req *r, const char *name, const char *fallback)
 
 /* ---- CSRF ---- */
 
-/* Makes sure the request has something to bind a CSRF token to, and the token. */
-static void csrf_prepare(http_req *r, web_state *w)
+/* Finds what the request's CSRF token is bound to (the login session, or the
+ * csrf cookie) and computes the token. With create, a visitor without either
+ * gets a new csrf cookie; without it (API calls, JSON, files) no cookie is set
+ * and w->csrf_token stays NULL. */
+static void csrf_prepare(http_req *r, web_state *w, bool create)
 {
 	const char *cookie = web_cookie_name(r, "trygg-csrf");
 	const char *key = w->session_token ? w->session_token : http_cookie(r, cookie);
 	if (key == NULL || strlen(key) < 32) {
+		if (!create)
+			return;
 		unsigned char raw[24];
 		char text[sodium_base64_ENCODED_LEN(sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 		randombytes_buf(raw, sizeof(raw));
@@ -205,7 +210,7 @@ int app_before(http_req *r)
 		w->flash = http_urldecode_path(r->arena, flash_cookie, strlen(flash_cookie));
 		http_set_cookie(r, "flash", "", 0);
 	}
-	csrf_prepare(r, w);
+	csrf_prepare(r, w, false);
 
 	bool safe = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
 	if (!safe && !(r->route->flags & ROUTE_NO_CSRF) && !csrf_check(r, w))
@@ -276,6 +281,9 @@ static json_t *common_data(http_req *r)
 	json_object_set_new(d, "here", json_string(here.data ? here.data : "%2F"));
 	buf_free(&here);
 	json_object_set_new(d, "path", json_string(r->path));
+	/* A page may hold a form: make sure there is a token to put in it. */
+	if (w->csrf_token == NULL && w->db != NULL)
+		csrf_prepare(r, w, true);
 	if (w->csrf_token)
 		json_object_set_new(d, "csrf", json_string(w->csrf_token));
 	if (w->flash)
