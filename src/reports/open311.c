@@ -5,7 +5,7 @@
  *
  * Every answer is built once as a jansson value and written either as JSON
  * or, through report_xml_write(), as XML, so the two formats cannot drift.
- * The API is liberal in what it accepts (see /work/shared/domain/open311.md):
+ * The API is liberal in what it accepts (see ../shared/domain/open311.md):
  * parameters in the query or the body, an empty parameter counts as absent,
  * attribute[code] and attribute[code][], repeated media_url.
  *
