@@ -312,7 +312,6 @@ static int cmd_serve(options *o)
 	routes = collect_routes(&a.route_count);
 	auth_password_hooks = tips_auth_hooks; /* officers' tip keys at login and password change */
 	a.routes = routes;
-	a.security_headers = security_headers;
 
 	http_server_config hc = {
 		.listen_addr = o->cfg.listen_addr,

@@ -34,7 +34,6 @@ typedef struct app {
 	unsigned char secret[WEB_SECRET_BYTES];
 	const http_route *routes;
 	size_t route_count;
-	const char *const *security_headers;
 } app;
 
 /* Roles a staff member may hold (several at once). */
