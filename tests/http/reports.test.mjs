@@ -143,6 +143,34 @@ async function plainJpeg(seed = 5) {
   return (await request(media)).buffer;
 }
 
+/* How report id looks in each public output, with what must differ between
+ * two reports (number, times, links) taken out. */
+async function outputs(id) {
+  const out = {};
+  const ext = JSON.parse((await api(`requests/${id}.json?extensions=true`)).body)[0];
+  for (const k of ['service_request_id', 'requested_datetime', 'updated_datetime'])
+    delete ext[k];
+  ext.notes = ext.notes.map((n) => ({ ...n, datetime: 'T' }));
+  out.json = ext;
+  out.xml = (await api(`requests/${id}.xml?extensions=true`)).body
+    .replace(/<(service_request_id|requested_datetime|updated_datetime|datetime)>[^<]*<\/\1>/g, '<$1/>');
+  const page = (await resident().get(`/felanmalan/arende/${id}`)).body;
+  out.page = {
+    facts: [...page.matchAll(/<dt>([^<]*)<\/dt><dd>([^<]*)<\/dd>/g)].filter((m) => m[1] !== 'Inkommen').map((m) => `${m[1]}=${m[2]}`),
+    description: /<h2>Beskrivning<\/h2>\s*<p>([^<]*)<\/p>/.exec(page)?.[1],
+    history: [...page.matchAll(/<li>[^<]*?: ([^<]*)<\/li>/g)].map((m) => m[1]),
+  };
+  assert.ok(out.page.description && out.page.facts.length >= 3, 'the public page was read');
+  const feed = (await resident().get('/felanmalan/flode')).body;
+  const entry = [...feed.matchAll(/<entry>[\s\S]*?<\/entry>/g)].map((m) => m[0]).find((e) => e.includes(`/felanmalan/arende/${id}<`));
+  assert.ok(entry, 'the report is in the feed');
+  out.atom = entry.replace(/<(id|updated|published)>[^<]*<\/\1>/g, '<$1/>').replace(/href="[^"]*"/g, 'href=""');
+  const geo = JSON.parse((await resident().get('/felanmalan/karta.geojson')).body).features.find((f) => f.properties.id === Number(id));
+  assert.ok(geo, 'the report is on the map');
+  out.geojson = { geometry: geo.geometry, properties: { ...geo.properties, id: 0, url: '' } };
+  return out;
+}
+
 /* The service_request_id of a follow-up page's reference number. */
 function reference(html) {
   return /Referensnummer<\/dt><dd>(\d+)<\/dd>/.exec(html)?.[1];
@@ -204,6 +232,10 @@ test('an anonymous report: reference number and a private follow-up link; the sa
   for (const k of ['service_request_id', 'requested_datetime', 'updated_datetime'])
     delete viaForm[k], delete viaApi[k];
   assert.deepEqual(viaForm, viaApi);
+  // …and in every other output: JSON with extensions, XML, the public page, the Atom feed, the map's GeoJSON.
+  const looks = await Promise.all([id, other].map((n) => outputs(n)));
+  for (const what of Object.keys(looks[0]))
+    assert.deepEqual(looks[0][what], looks[1][what], what);
   assert.equal((await resident().get('/felanmalan/folj/abcdefghijkmnpqrstuvwxyz2')).status, 404);
 });
 
@@ -284,22 +316,49 @@ test('photos: re-encoded, EXIF with GPS and camera gone, thumbnails made', async
   assert.equal((await request(`${server.url}/felanmalan/foto/999999.jpg`)).status, 404);
 });
 
-test('no personal data in any public page or API answer', async () => {
+test('no personal data in any public page, feed or API answer, from the form or the API, in every format', async () => {
+  await server.sql('DELETE FROM rate_limits');
   const c = resident();
   const res = await c.submit('/felanmalan', { category: 'skadegorelse', description: 'Krossad ruta', ...PLACE,
     ...PERSONAL, confirmed: '1' }, { action: '/felanmalan' });
   assert.equal(res.status, 303);
   const bodies = [];
-  const id = reference((await c.get(res.headers.location)).body);
-  for (const p of ['/felanmalan', '/open311/v2/requests.json?extensions=true', '/open311/v2/requests.xml?extensions=true',
-    '/open311/v2/servicerequestupdates.xml', '/open311/v2/servicerequestupdates.json', '/felanmalan/lista',
-    `/felanmalan/arende/${id}`, '/felanmalan/flode', '/felanmalan/flode?kategori=skadegorelse'])
-    bodies.push((await resident().get(p)).body);
+  const follow = await c.get(res.headers.location);
+  bodies.push(follow.body); // the resident's own page shows no contact details either
+  const id = reference(follow.body);
+  // The same person through the API, with every personal field a client may send.
+  const API_PERSONAL = { first_name: 'Cecilia', last_name: 'Privatsson', email: 'cecilia.privatsson@example.se',
+    phone: '073-1112223', device_id: 'enhet-7f3a9c', account_id: 'konto-55aa11' };
+  const posted = await request(`${server.url}/open311/v2/requests.json`, { method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: urlencode({ api_key: key, service_code: 'skadegorelse', lat: '57.7403', long: '12.1004', description: 'Krossad ruta',
+      ...API_PERSONAL }) });
+  assert.equal(posted.status, 200, posted.body);
+  const other = JSON.parse(posted.body)[0].service_request_id;
+  const token = (await server.sql(`SELECT public_token FROM reports WHERE id = ${other}`)).trim();
+  const paths = ['/felanmalan', '/felanmalan/lista', '/felanmalan/lista?kategori=skadegorelse', '/felanmalan/flode',
+    '/felanmalan/flode?kategori=skadegorelse', '/felanmalan/karta.geojson', '/felanmalan/karta.geojson?kategori=skadegorelse'];
+  for (const n of [id, other])
+    paths.push(`/felanmalan/arende/${n}`);
+  for (const fmt of ['json', 'xml']) {
+    for (const p of ['discovery', 'services', 'services/skadegorelse', `tokens/${token}`, 'servicerequestupdates'])
+      paths.push(`/open311/v2/${p}.${fmt}`, `/open311/v2/${p}.${fmt}?start_date=2001-01-01&extensions=true`);
+    for (const ext of ['', '?extensions=true', '?extensions=1'])
+      for (const p of ['requests', `requests/${id}`, `requests/${other}`])
+        paths.push(`/open311/v2/${p}.${fmt}${ext}`);
+    paths.push(`/open311/v2/requests.${fmt}?service_request_id=${id},${other}&extensions=true`);
+  }
+  for (const p of paths) {
+    const r = await resident().get(p);
+    assert.equal(r.status, 200, p);
+    bodies.push(r.body);
+  }
+  assert.ok(bodies.some((b) => b.includes('Krossad ruta')), 'the reports themselves are shown');
   bodies.push((await resident().submit('/felanmalan', { category: 'skadegorelse', description: 'Ruta', ...PLACE },
     { action: '/felanmalan' })).body);
-  for (const body of bodies)
-    for (const v of Object.values(PERSONAL))
-      assert.ok(!body.includes(v), `${v} leaked`);
+  for (const [i, body] of bodies.entries())
+    for (const v of [...Object.values(PERSONAL), ...Object.values(API_PERSONAL), 'Cecilia Privatsson'])
+      assert.ok(!body.includes(v), `${v} leaked in ${paths[i - 1] ?? 'the follow-up page'}`);
 });
 
 test('staff: the inbox, contact details audited, status with a public text reaches the API, the resident and mail', async () => {
