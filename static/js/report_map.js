@@ -52,7 +52,7 @@
         data.features.forEach(function (f) {
           var p = f.properties, xy = f.geometry.coordinates;
           var colour = p.open ? OPEN : CLOSED;
-          L.circleMarker([xy[1], xy[0]], { radius: 7, color: colour, weight: 2, fillColor: colour, fillOpacity: 0.6 })
+          L.circleMarker([xy[1], xy[0]], { radius: 7, color: colour, weight: 2, fillColor: colour, fillOpacity: 0.6, className: 'report-marker' })
             .bindPopup('<strong>' + escapeHtml(p.id) + ' · ' + escapeHtml(p.category) + '</strong><br>' +
               escapeHtml(p.status) + '<br><a href="' + escapeHtml(p.url) + '">' + escapeHtml(d.openLabel) + '</a>')
             .addTo(layer);
