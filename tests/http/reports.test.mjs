@@ -571,6 +571,30 @@ test('HEIC photos from phones are decoded (libheif) and stored as JPEG, through 
   assert.equal(viaApi.status, 200, viaApi.body);
   const other = JSON.parse((await api(`requests/${JSON.parse(viaApi.body)[0].service_request_id}.json`)).body)[0];
   assert.match(other.media_url, /\/felanmalan\/foto\/\d+\.jpg$/);
+  // A phone's HEIC carries its GPS position in EXIF: taken with consent, then stripped.
+  const gpsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trygg-heic-gps-'));
+  let located = null;
+  try {
+    const file = path.join(gpsDir, 'IMG_0002.HEIC');
+    fs.writeFileSync(file, heic);
+    execFileSync('exiftool', ['-q', '-overwrite_original', '-GPSLatitude=57.7402', '-GPSLatitudeRef=N', '-GPSLongitude=12.1003',
+      '-GPSLongitudeRef=E', `-Make=${GPS_SECRET}`, file], { stdio: 'pipe' });
+    located = fs.readFileSync(file);
+  } catch (e) {
+    if (e.code !== 'ENOENT')
+      throw e;
+  } finally {
+    fs.rmSync(gpsDir, { recursive: true, force: true });
+  }
+  if (located) { // exiftool (libimage-exiftool-perl) is installed
+    const g = await sendForm(c, { category: 'klotter', description: 'HEIC med position', photo_place: '1', confirmed: '1' },
+      [{ name: 'IMG_0002.HEIC', type: 'image/heic', bytes: located }]);
+    assert.equal(g.status, 303, g.body);
+    const one = JSON.parse((await api(`requests/${reference((await c.get(g.headers.location)).body)}.json`)).body)[0];
+    assert.ok(Math.abs(one.lat - 57.7402) < 1e-5 && Math.abs(one.long - 12.1003) < 1e-5, `${one.lat},${one.long}`);
+    const stored = (await request(one.media_url)).buffer;
+    assert.ok(!stored.includes(Buffer.from(GPS_SECRET)) && !stored.includes(Buffer.from('Exif', 'latin1')));
+  }
 });
 
 test('the public map: markers of the list\'s filters from a GeoJSON with bbox, no personal data; the list stays', async () => {
