@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 import { startServer, DEMO } from '../lib/rig.mjs';
 import { Client, login, request, urlencode } from '../lib/client.mjs';
 import { makePng } from '../lib/png.mjs';
@@ -48,6 +49,23 @@ function multipart(fields, files) {
       `Content-Type: ${f.type}\r\n\r\n`), f.bytes, Buffer.from('\r\n'));
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(parts), headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+/* A small PNG whose header claims 20000 × 20000 pixels (a decompression bomb): refused before decoding. */
+function pngBomb() {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4), crc = Buffer.alloc(4), body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    len.writeUInt32BE(data.length);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(20000, 0);
+  ihdr.writeUInt32BE(20000, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.alloc(60001))), chunk('IEND', Buffer.alloc(0))]);
 }
 
 async function postMultipart(path, fields, files) {
@@ -270,6 +288,8 @@ test('multipart POST with photos in media, media[] or photo: re-encoded, strippe
     assertErrors(await postMultipart(`requests.${fmt}`, { api_key: key, service_code: 'klotter', ...INSIDE },
       Array.from({ length: 6 }, (_, i) => ({ field: 'media[]', name: `${i}.png`, type: 'image/png', bytes: makePng({ seed: i }) }))),
     400, fmt, /at most 5/);
+    assertErrors(await postMultipart(`requests.${fmt}`, { api_key: key, service_code: 'klotter', ...INSIDE },
+      [{ field: 'media', name: 'bomb.png', type: 'image/png', bytes: pngBomb() }]), 400, fmt, /at most 40 megapixels/);
     assertErrors(await postMultipart(`requests.${fmt}`, { service_code: 'klotter', ...INSIDE },
       [{ field: 'media', name: 'a.png', type: 'image/png', bytes: png }]), 403, fmt, /api_key/);
     assert.equal((await server.sql('SELECT COUNT(*) FROM reports')).trim(), before, 'nothing stored on an error');
