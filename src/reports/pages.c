@@ -1,6 +1,8 @@
 /*
  * pages.c — the resident's side of Felanmälan: the form /felanmalan (works
- * without JavaScript; place chooser from src/areas/; up to five photos),
+ * without JavaScript; place chooser from src/areas/; up to five photos,
+ * whose GPS position gives the place only when the resident ticks "Använd
+ * bildens position" and chooses no place),
  * "is it one of these?" before sending, the private follow-up link
  * /felanmalan/folj/{token} (add information, withdraw), support for an
  * existing report, and the photos themselves.
@@ -17,7 +19,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define FORM_PATH "/felanmalan"
 #define FOLLOW_PATH "/felanmalan/folj/"

@@ -5,9 +5,10 @@
  * Files: report_status.c (statuses, times, the XML writer — pure),
  * store.c (the tables, report_counts()), open311.c (the API), pages.c (the
  * resident's form, follow-up link, support, photos), public.c (public list,
- * report pages, Atom feeds), staff.c (the staff inbox), categories.c
+ * its map's GeoJSON, report pages, Atom feeds), staff.c (the staff inbox), categories.c
  * (editing categories and questions), apikeys.c (API keys, page and
- * command), photo.c (libvips), demo.c (demo categories).
+ * command), photo.c (libvips: photos re-encoded, their GPS with
+ * consent, uploads of the form and the API), demo.c (demo categories).
  */
 #ifndef TRYGG_REPORTS_REPORT_INTERNAL_H
 #define TRYGG_REPORTS_REPORT_INTERNAL_H
