@@ -12,8 +12,9 @@
  *
  * What it never answers with: the reporter's name, e-mail, phone, device or
  * account (save the account_id a client sent, echoed only in its own POST
- * answer, as the specification has it), or anything internal to staff. A request sent here and one sent
- * through the web form are the same kind of row (store.c).
+ * answer, as the specification has it), or anything internal to staff. A
+ * request sent here and one sent through the web form are the same kind of
+ * row (store.c).
  */
 #include "reports/report_internal.h"
 #include "areas/area.h"
