@@ -421,3 +421,17 @@ test('API keys on /personal/apinycklar: admin only, shown once, stored as a hash
   assert.equal((await admin.submit('/personal/apinycklar', {}, { action: `/personal/apinycklar/${id}/aterkalla`, page })).status, 303);
   assertErrors(await post('requests.xml', { api_key: shown, service_code: 'klotter', ...INSIDE }), 403, 'xml', /api_key/);
 });
+
+test('multipart POST: a photo over the upload limit is refused with 413 and nothing is stored', async () => {
+  const small = await startServer({ demo: true, config: { upload_file_limit: '200000' } });
+  try {
+    const smallKey = (await small.command(['apikey', 'create', 'Liten'])).stdout.trim();
+    const m = multipart({ api_key: smallKey, service_code: 'klotter', ...INSIDE },
+      [{ field: 'media', name: 'stor.png', type: 'image/png', bytes: Buffer.concat([makePng(), crypto.randomBytes(300000)]) }]);
+    const res = await request(`${small.url}/open311/v2/requests.json`, { method: 'POST', body: m.body, headers: m.headers });
+    assert.equal(res.status, 413);
+    assert.equal((await small.sql("SELECT COUNT(*) FROM reports WHERE source = 'api'")).trim(), '0');
+  } finally {
+    await small.stop();
+  }
+});
