@@ -27,7 +27,8 @@
     var d = section.dataset;
     var status = section.querySelector('[data-report-map-status]');
     var layer = L.layerGroup().addTo(map);
-    var seq = 0;
+    var markers = {}; // report id → its marker
+    var seq = 0, loads = 0;
     var say = function (text) {
       if (status) {
         status.textContent = text;
@@ -48,18 +49,30 @@
         if (mine !== seq) {
           return; // a newer view was asked for meanwhile
         }
-        layer.clearLayers();
+        // Markers still in view stay (an open popup, which moves the map, is not closed by the reload).
+        var wanted = {};
         data.features.forEach(function (f) {
           var p = f.properties, xy = f.geometry.coordinates;
+          wanted[p.id] = true;
+          if (markers[p.id]) {
+            return;
+          }
           var colour = p.open ? OPEN : CLOSED;
-          L.circleMarker([xy[1], xy[0]], { radius: 7, color: colour, weight: 2, fillColor: colour, fillOpacity: 0.6, className: 'report-marker' })
+          markers[p.id] = L.circleMarker([xy[1], xy[0]], { radius: 7, color: colour, weight: 2, fillColor: colour, fillOpacity: 0.6, className: 'report-marker' })
             .bindPopup('<strong>' + escapeHtml(p.id) + ' · ' + escapeHtml(p.category) + '</strong><br>' +
               escapeHtml(p.status) + '<br><a href="' + escapeHtml(p.url) + '">' + escapeHtml(d.openLabel) + '</a>')
             .addTo(layer);
         });
+        Object.keys(markers).forEach(function (id) {
+          if (!wanted[id] && !markers[id].isPopupOpen()) {
+            layer.removeLayer(markers[id]);
+            delete markers[id];
+          }
+        });
         var n = String(data.features.length);
         say((data.truncated ? d.truncated : d.shown).replace('{n}', n));
         section.setAttribute('data-loaded', n);
+        section.setAttribute('data-loads', String(++loads)); // how many answers were drawn (for tests)
       }).catch(function () {
         if (mine === seq) {
           say(d.failed);

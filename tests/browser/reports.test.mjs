@@ -120,6 +120,17 @@ test('the public list on a phone: a map with the listed reports as markers, each
     assert.ok(await b.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'fits a phone');
     await b.check();
     await b.screenshot('reports-map-list-phone');
+    // Moving the map asks again for the visible box only.
+    const drawn = Number(await map.getAttribute('data-loads'));
+    const [asked] = await Promise.all([
+      b.page.waitForRequest((r) => r.url().includes('/felanmalan/karta.geojson')),
+      b.page.click('.leaflet-control-zoom-in'),
+    ]);
+    const box = new URL(asked.url()).searchParams.get('bbox').split(',').map(Number);
+    assert.equal(box.length, 4);
+    assert.ok(box[0] < box[2] && box[1] < box[3], asked.url());
+    assert.equal(new URL(asked.url()).searchParams.get('kategori'), 'klotter', 'the list\'s filters are kept');
+    await b.page.waitForFunction((n) => Number(document.querySelector('[data-report-map]').dataset.loads) > n, drawn);
     // A marker's popup leads to the report's page.
     await b.page.evaluate(() => document.querySelector('[data-report-map] .map').scrollIntoView());
     const markers = b.page.locator('path.report-marker');
