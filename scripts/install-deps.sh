@@ -9,6 +9,7 @@ libmicrohttpd-dev libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client
 libjansson-dev libsodium-dev libcmocka-dev libcurl4-openssl-dev
 libcmark-dev libvips-dev libcairo2-dev libpango1.0-dev libjs-leaflet
 chromium wrk nginx-light ca-certificates r-cran-survey
+libimage-exiftool-perl libheif-examples libxml2-utils
 "
 # Node.js and npm run the browser tests; a machine that already has node (with its own npm) keeps it.
 command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"

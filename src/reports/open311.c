@@ -7,11 +7,14 @@
  * or, through report_xml_write(), as XML, so the two formats cannot drift.
  * The API is liberal in what it accepts (see ../shared/domain/open311.md):
  * parameters in the query or the body, an empty parameter counts as absent,
- * attribute[code] and attribute[code][], repeated media_url.
+ * attribute[code] and attribute[code][], repeated media_url, and photos
+ * sent as multipart files (media, media[] or photo).
  *
  * What it never answers with: the reporter's name, e-mail, phone, device or
- * account, or anything internal to staff. A request sent here and one sent
- * through the web form are the same kind of row (store.c).
+ * account (save the account_id a client sent, echoed only in its own POST
+ * answer, as the specification has it), or anything internal to staff. A
+ * request sent here and one sent through the web form are the same kind of
+ * row (store.c).
  */
 #include "reports/report_internal.h"
 #include "areas/area.h"
@@ -95,7 +98,15 @@ static const char *param(http_req *r, const char *name)
 	return v && *v ? v : NULL;
 }
 
-/* The jurisdiction check: when one is configured, a different one is unknown (404). */
+/* The jurisdiction check. The specification asks for jurisdiction_id "only
+ * if the endpoint serves multiple jurisdictions"; a Trygg endpoint serves one
+ * municipality, so it is never required and a missing one is never an error
+ * (FixMyStreet sends it on every call when configured, others never do).
+ * When the setting open311_jurisdiction names ours (the suggested value is
+ * the site's domain), a different one is a jurisdiction this endpoint does
+ * not know: 404 "jurisdiction_id not found", as the specification's error
+ * list has it (400 is for a required one left out, which cannot happen here).
+ * Without the setting any value is accepted, to be liberal with clients. */
 static bool jurisdiction_ok(http_req *r)
 {
 	const char *mine = web_setting(r, "open311_jurisdiction", "");
@@ -402,25 +413,8 @@ static const char *read_query(http_req *r, report_query *q)
 		q->lon = lon;
 		q->metres = radius;
 	}
-	if ((v = param(r, "bbox"))) {
-		double b[4];
-		char *end_ptr;
-		const char *p = v;
-		for (int i = 0; i < 4; i++) {
-			errno = 0;
-			b[i] = strtod(p, &end_ptr);
-			if (end_ptr == p || errno != 0 || !isfinite(b[i]) || *end_ptr != (i < 3 ? ',' : '\0'))
-				return "bbox must be min_long,min_lat,max_long,max_lat";
-			p = end_ptr + 1;
-		}
-		if (b[0] > b[2] || b[1] > b[3])
-			return "bbox must be min_long,min_lat,max_long,max_lat";
-		q->bbox = true;
-		q->min_lon = b[0];
-		q->min_lat = b[1];
-		q->max_lon = b[2];
-		q->max_lat = b[3];
-	}
+	if ((v = param(r, "bbox")) && report_parse_bbox(v, q) != 0)
+		return "bbox must be min_long,min_lat,max_long,max_lat";
 	return NULL;
 }
 
@@ -716,7 +710,12 @@ static const char *read_new(http_req *r, report_category *c, report_new *n)
 	return report_check_values(a, c, fields, n);
 }
 
-/* POST /open311/v2/requests.{fmt} */
+/* The file fields a photo may come in: "media" (GeoReport v2.1 draft),
+ * "media[]" as several clients repeat it, and "photo" (FixMyStreet's apps). */
+static const char *const media_fields[] = { "media", "media[]", "photo", NULL };
+
+/* POST /open311/v2/requests.{fmt}: urlencoded, or multipart with photos in
+ * media_fields, re-encoded and stripped as the web form's are (photo.c). */
 static int api_post(http_req *r)
 {
 	api x;
@@ -735,21 +734,39 @@ static int api_post(http_req *r)
 		return api_error(&x, 403, "api_key is missing or not valid");
 	n.api_key_id = key;
 	const char *problem = read_new(r, &c, &n);
-	if (problem)
-		return api_error(&x, strcmp(problem, "database error") == 0 ? 500 : 400, problem);
+	if (problem) {
+		/* The specification's errors: an unknown service_code is a missing resource. */
+		int status = strcmp(problem, "database error") == 0 ? 500 : strcmp(problem, "service_code not found") == 0 ? 404 : 400;
+		return api_error(&x, status, problem);
+	}
+	const char **photos;
+	size_t photo_count;
+	switch (report_photos_receive(r, media_fields, REPORT_PHOTOS_MAX - n.media_url_count, &photos, &photo_count)) {
+	case REPORT_UPLOAD_OK:
+		break;
+	case REPORT_UPLOAD_TOO_MANY:
+		return api_error(&x, 400, "at most 5 photos: media files and media_url together");
+	case REPORT_UPLOAD_NOT_IMAGE:
+		return api_error(&x, 400, "media must be a JPEG, PNG, WebP or HEIC image of at most 40 megapixels");
+	default:
+		return api_error(&x, 500, "the photo could not be stored");
+	}
 	db_conn *conn = web_db(r);
-	if (db_begin_write(conn) != 0 || report_insert(conn, r->arena, &n, web_now(), &id, &token, &follow) != 0 ||
-	    db_commit(conn) != 0) {
+	int64_t now = web_now();
+	if (db_begin_write(conn) != 0 || report_insert(conn, r->arena, &n, now, &id, &token, &follow) != 0 ||
+	    report_photos_attach(conn, id, now, photos, photo_count) != 0 || db_commit(conn) != 0) {
 		db_rollback(conn);
 		return api_error(&x, 500, "database error");
 	}
-	/* The follow-up token is for a resident using the web form; an API
-	 * client follows its request by id (it is not given out here). */
+	/* Exactly the specification's answer: service_request_id (the id is known
+	 * at once: every service is "realtime", so no token is handed out; the
+	 * follow-up token is the web form's and never leaves it), service_notice,
+	 * and account_id (null unless the client sent one). 200, as in the
+	 * specification; FixMyStreet and other clients accept any 2xx. */
 	json_t *list = json_array(), *o = json_object();
 	json_object_set_new(o, "service_request_id", json_string(arena_printf(r->arena, "%lld", (long long)id)));
-	json_object_set_new(o, "token", json_string(token));
 	json_object_set_new(o, "service_notice", json_string(""));
-	json_object_set_new(o, "account_id", json_string(n.account_id));
+	json_object_set_new(o, "account_id", *n.account_id ? json_string(n.account_id) : json_null());
 	json_array_append_new(list, o);
 	return api_send(&x, 200, "service_requests", list);
 }
@@ -757,7 +774,7 @@ static int api_post(http_req *r)
 /* The API; every call also answers with a GeoReport error body. */
 const http_route open311_routes[] = {
 	{ "GET", "/open311/v2/{file}", api_get, 0, 0 },
-	{ "POST", "/open311/v2/{file}", api_post, ROUTE_NO_CSRF, 0 },
+	{ "POST", "/open311/v2/{file}", api_post, ROUTE_NO_CSRF | ROUTE_UPLOAD, 0 },
 	{ "GET", "/open311/v2/services/{file}", api_service_definition, 0, 0 },
 	{ "GET", "/open311/v2/requests/{file}", api_request_one, 0, 0 },
 	{ "GET", "/open311/v2/tokens/{file}", api_token, 0, 0 },

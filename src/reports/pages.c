@@ -1,6 +1,8 @@
 /*
  * pages.c — the resident's side of Felanmälan: the form /felanmalan (works
- * without JavaScript; place chooser from src/areas/; up to five photos),
+ * without JavaScript; place chooser from src/areas/; up to five photos,
+ * whose GPS position gives the place only when the resident ticks "Använd
+ * bildens position" and chooses no place),
  * "is it one of these?" before sending, the private follow-up link
  * /felanmalan/folj/{token} (add information, withdraw), support for an
  * existing report, and the photos themselves.
@@ -17,7 +19,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define FORM_PATH "/felanmalan"
 #define FOLLOW_PATH "/felanmalan/folj/"
@@ -115,6 +116,7 @@ static json_t *form_data(http_req *r, const area_place *place, const char *place
 	json_object_set_new(d, "name", json_string(webform_trimmed(r, "name")));
 	json_object_set_new(d, "email", json_string(webform_trimmed(r, "email")));
 	json_object_set_new(d, "phone", json_string(webform_trimmed(r, "phone")));
+	json_object_set_new(d, "photo_place", json_boolean(strcmp(webform_trimmed(r, "photo_place"), "1") == 0));
 	return d;
 }
 
@@ -143,34 +145,55 @@ static int add_nearby(void *ud, const report *rep)
 	return 0;
 }
 
+static const char *const form_photo_fields[] = { "photos", NULL };
+
 /* The uploaded photos, re-encoded into data_dir/reports/ under new names (in
  * *names). Returns the count, or -1 with an error added to d. */
 static int store_photos(http_req *r, json_t *d, const char ***names)
 {
-	const char *dir = arena_printf(r->arena, "%s/reports", web_app(r)->cfg->data_dir);
-	int n = 0;
-	*names = arena_alloc(r->arena, (REPORT_PHOTOS_MAX + 1) * sizeof(**names));
-	mkdir(dir, 0750);
-	for (const http_file *f = r->files; f; f = f->next) {
-		if (strcmp(f->field, "photos") != 0 || f->size == 0)
-			continue;
-		if (n == REPORT_PHOTOS_MAX) {
-			webform_error(r, d, "photos", T(r, "Du kan skicka högst fem bilder."));
-			return -1;
-		}
-		const char *name = report_new_token(r->arena);
-		int rc = report_photo_store(f->path, dir, name);
-		if (rc != 0) {
-			webform_error(r, d, "photos", rc > 0 ? T(r, "En av bilderna kunde inte läsas. Skicka JPEG, PNG, WebP eller HEIC.")
-							    : T(r, "Bilderna kunde inte sparas. Försök igen."));
-			return -1;
-		}
-		(*names)[n++] = name;
+	size_t n;
+	switch (report_photos_receive(r, form_photo_fields, REPORT_PHOTOS_MAX + 1, names, &n)) {
+	case REPORT_UPLOAD_OK:
+		return (int)n;
+	case REPORT_UPLOAD_TOO_MANY:
+		webform_error(r, d, "photos", T(r, "Du kan skicka högst fem bilder."));
+		return -1;
+	case REPORT_UPLOAD_NOT_IMAGE:
+		webform_error(r, d, "photos", T(r, "En av bilderna kunde inte läsas. Skicka JPEG, PNG, WebP eller HEIC."));
+		return -1;
+	default:
+		webform_error(r, d, "photos", T(r, "Bilderna kunde inte sparas. Försök igen."));
+		return -1;
 	}
-	return n;
 }
 
-static const char SQL_PHOTO_ADD[] = "INSERT INTO report_photos (report_id, created_at, file) VALUES (?, ?, ?)";
+/* "Använd bildens position": when the resident has ticked it and chosen no
+ * point or area, the place comes from the GPS data of the first photo that
+ * has any, read before the photos are stripped. Returns NULL, or the problem
+ * (Swedish, translate with T()); place is changed only when it returns NULL. */
+static const char *place_from_photos(http_req *r, area_place *place)
+{
+	if (strcmp(webform_trimmed(r, "photo_place"), "1") != 0 || place->has_point || place->area_id > 0)
+		return NULL;
+	double lat = 0, lon = 0;
+	bool found = false;
+	for (const http_file *f = r->files; f && !found; f = f->next)
+		found = report_upload_field(form_photo_fields, f->field) && f->size > 0 &&
+			report_photo_gps(f->path, &lat, &lon) == 1;
+	if (!found) /* a description of the place is enough; without one, say why nothing was taken */
+		return *place->text ? NULL : N_("Bilden har ingen position. Välj område i listan eller klicka på kartan.");
+	area_match m;
+	int where = area_locate(web_db(r), lat, lon, &m);
+	if (where < 0)
+		return area_place_problem_text[AREA_PLACE_DB_ERROR];
+	if (where == AREA_OUTSIDE)
+		return N_("Bildens position ligger utanför kommunen. Välj område i listan eller klicka på kartan.");
+	place->has_point = true;
+	place->lat = lat;
+	place->lon = lon;
+	place->area_id = where == AREA_FOUND ? m.id : 0;
+	return NULL;
+}
 
 /* Queues the receipt with the follow-up link to the resident. 0 or -1. */
 static int queue_receipt(http_req *r, int64_t id, const char *link)
@@ -190,12 +213,15 @@ static int form_submit(http_req *r)
 {
 	db_conn *c = web_db(r);
 	area_place place;
-	enum area_place_problem pp = area_place_read(r, true, &place);
-	json_t *d = form_data(r, &place, pp == AREA_PLACE_OK ? NULL : T(r, area_place_problem_text[pp]));
+	enum area_place_problem pp = area_place_read(r, false, &place);
+	const char *place_error = pp == AREA_PLACE_OK ? place_from_photos(r, &place) : area_place_problem_text[pp];
+	if (place_error == NULL && !place.has_point && place.area_id == 0 && *place.text == '\0')
+		place_error = area_place_problem_text[AREA_PLACE_MISSING];
+	json_t *d = form_data(r, &place, place_error ? T(r, place_error) : NULL);
 	if (d == NULL)
 		return webform_failed(r, NULL);
-	if (pp != AREA_PLACE_OK)
-		webform_summary_error(d, "place_area", T(r, area_place_problem_text[pp]));
+	if (place_error)
+		webform_summary_error(d, "place_area", T(r, place_error));
 	report_category cat;
 	report_new n = { .source = "web", .lang = web(r)->lang };
 	const char *code = webform_trimmed(r, "category");
@@ -271,16 +297,8 @@ static int form_submit(http_req *r)
 	const char *token, *follow;
 	if (db_begin_write(c) != 0 || report_insert(c, r->arena, &n, now, &id, &token, &follow) != 0)
 		goto failed;
-	for (int i = 0; i < photo_count; i++) {
-		db_stmt *s = db_prepare(c, SQL_PHOTO_ADD);
-		if (s == NULL)
-			goto failed;
-		db_bind_int(s, 1, id);
-		db_bind_int(s, 2, now);
-		db_bind_text(s, 3, photos[i]);
-		if (db_step(s) != DB_DONE)
-			goto failed;
-	}
+	if (report_photos_attach(c, id, now, photos, (size_t)photo_count) != 0)
+		goto failed;
 	const char *link = arena_printf(r->arena, "%s" FOLLOW_PATH "%s", report_site_origin(r), follow);
 	if ((*n.email && queue_receipt(r, id, link) != 0) || db_commit(c) != 0)
 		goto failed;

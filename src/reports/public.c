@@ -6,22 +6,31 @@
  * the reporter's name, e-mail or phone, nor staff's internal notes or what
  * the resident added privately.
  *
- * Not here yet: markers on the map (the list is the accessible equivalent).
+ * The list page also carries a map (static/js/report_map.js over the areas'
+ * map.js) whose markers come from /felanmalan/karta.geojson: the same
+ * filters plus a bounding box, at most MAP_LIMIT points, and per point only
+ * its number, category, status and link. The map is an enhancement: the
+ * list is the content, and without JavaScript it is all there is.
  */
 #include "reports/report_internal.h"
+#include "areas/area.h"
 #include "core/util.h"
 #include "web/web.h"
 #include "web/webform.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LIST_LIMIT 200
+#define MAP_LIMIT 500
 #define FEED_LIMIT 50
 
 /* The filters of the list and the feed, from the query. */
 static void read_filters(http_req *r, report_query *q)
 {
-	const char *code = http_query(r, "kategori"), *status = http_query(r, "status"), *area = http_query(r, "omrade");
+	const char *code = http_query(r, "kategori"), *status = http_query(r, "status"), *area_text = http_query(r, "omrade");
 	const char *from = http_query(r, "fran"), *to = http_query(r, "till");
 	int64_t t;
 	*q = (report_query){ .start = 0, .end = INT64_MAX, .updated_after = INT64_MIN, .updated_before = INT64_MAX,
@@ -32,7 +41,7 @@ static void read_filters(http_req *r, report_query *q)
 		q->open = 1;
 	else if (status && strcmp(status, "closed") == 0)
 		q->open = 0;
-	if (area && *area && (str_to_int64(area, &q->area_id) != 0 || q->area_id < 0))
+	if (area_text && *area_text && (str_to_int64(area_text, &q->area_id) != 0 || q->area_id < 0))
 		q->area_id = -1; /* matches none */
 	if (from && report_parse_time(from, &t) == 0)
 		q->start = t;
@@ -89,10 +98,106 @@ static int list_page(http_req *r)
 	const char *from = http_query(r, "fran"), *to = http_query(r, "till");
 	json_object_set_new(d, "from", json_string(from ? from : ""));
 	json_object_set_new(d, "to", json_string(to ? to : ""));
+	json_t *map = area_map_json(r);
+	json_object_set_new(map, "label", json_string(T(r, "Karta med felanmälningarna i listan. Samma uppgifter finns i tabellen.")));
+	json_object_set_new(d, "map", map);
+	json_object_set_new(d, "markers", json_string(r->raw_query && *r->raw_query
+							      ? arena_printf(r->arena, "/felanmalan/karta.geojson?%s", r->raw_query)
+							      : "/felanmalan/karta.geojson"));
 	json_object_set_new(d, "feed", json_string(r->raw_query && *r->raw_query
 							   ? arena_printf(r->arena, "/felanmalan/flode?%s", r->raw_query)
 							   : "/felanmalan/flode"));
 	return web_render(r, 200, "reports/list", d);
+}
+
+typedef struct map_state {
+	http_req *r;
+	json_t *features;
+	size_t count;
+} map_state;
+
+static int add_marker(void *ud, const report *rep)
+{
+	map_state *st = ud;
+	http_req *r = st->r;
+	if (!rep->has_point || ++st->count > MAP_LIMIT)
+		return 0;
+	json_t *f = json_object(), *g = json_object(), *xy = json_array(), *p = json_object();
+	json_array_append_new(xy, json_real(rep->lon));
+	json_array_append_new(xy, json_real(rep->lat));
+	json_object_set_new(g, "type", json_string("Point"));
+	json_object_set_new(g, "coordinates", xy);
+	json_object_set_new(p, "id", json_integer(rep->id));
+	json_object_set_new(p, "category", json_string(report_english(r) ? rep->category_name_en : rep->category_name_sv));
+	json_object_set_new(p, "status", json_string(T(r, report_statuses[rep->status].label)));
+	json_object_set_new(p, "open", json_boolean(report_statuses[rep->status].open));
+	json_object_set_new(p, "url", json_string(arena_printf(r->arena, "/felanmalan/arende/%lld", (long long)rep->id)));
+	json_object_set_new(f, "type", json_string("Feature"));
+	json_object_set_new(f, "geometry", g);
+	json_object_set_new(f, "properties", p);
+	json_array_append_new(st->features, f);
+	return 0;
+}
+
+int report_parse_bbox(const char *text, report_query *q)
+{
+	double b[4];
+	const char *p = text;
+	for (int i = 0; i < 4; i++) {
+		char *end;
+		errno = 0;
+		b[i] = strtod(p, &end);
+		if (end == p || errno != 0 || !isfinite(b[i]) || *end != (i < 3 ? ',' : '\0'))
+			return -1;
+		p = end + 1;
+	}
+	if (b[0] > b[2] || b[1] > b[3])
+		return -1;
+	q->min_lon = b[0];
+	q->min_lat = b[1];
+	q->max_lon = b[2];
+	q->max_lat = b[3];
+	q->bbox = true;
+	return 0;
+}
+
+/* GET /felanmalan/karta.geojson?…&bbox=min_lon,min_lat,max_lon,max_lat: the
+ * markers of the list's reports as a GeoJSON FeatureCollection, newest first,
+ * at most MAP_LIMIT ("truncated": true when more match: zoom in). */
+static int map_data(http_req *r)
+{
+	report_query q;
+	read_filters(r, &q);
+	/* Only reports with a point; the whole world unless a box is given. */
+	q.bbox = true;
+	q.min_lon = -180;
+	q.min_lat = -90;
+	q.max_lon = 180;
+	q.max_lat = 90;
+	q.limit = MAP_LIMIT + 1;
+	const char *bbox = http_query(r, "bbox");
+	if (bbox && *bbox && report_parse_bbox(bbox, &q) != 0) {
+		r->content_type = "text/plain; charset=utf-8";
+		buf_puts(&r->body, T(r, "bbox ska vara min_lon,min_lat,max_lon,max_lat."));
+		return 400;
+	}
+	map_state st = { r, json_array(), 0 };
+	if (report_search(web_db(r), r->arena, &q, add_marker, &st) != 0) {
+		json_decref(st.features);
+		return 500;
+	}
+	json_t *d = json_object();
+	json_object_set_new(d, "type", json_string("FeatureCollection"));
+	json_object_set_new(d, "features", st.features);
+	json_object_set_new(d, "truncated", json_boolean(st.count > MAP_LIMIT));
+	char *text = json_dumps(d, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	json_decref(d);
+	if (text == NULL)
+		fatal("out of memory");
+	buf_puts(&r->body, text);
+	free(text);
+	r->content_type = "application/geo+json; charset=utf-8";
+	return 200;
 }
 
 typedef struct history_state {
@@ -208,5 +313,6 @@ const http_route report_public_routes[] = {
 	{ "GET", "/felanmalan/lista", list_page, 0, 0 },
 	{ "GET", "/felanmalan/arende/{id}", report_page, 0, 0 },
 	{ "GET", "/felanmalan/flode", feed, 0, 0 },
+	{ "GET", "/felanmalan/karta.geojson", map_data, 0, 0 },
 };
 const size_t report_public_route_count = ARRAY_LEN(report_public_routes);

@@ -5,9 +5,10 @@
  * Files: report_status.c (statuses, times, the XML writer — pure),
  * store.c (the tables, report_counts()), open311.c (the API), pages.c (the
  * resident's form, follow-up link, support, photos), public.c (public list,
- * report pages, Atom feeds), staff.c (the staff inbox), categories.c
+ * its map's GeoJSON, report pages, Atom feeds), staff.c (the staff inbox), categories.c
  * (editing categories and questions), apikeys.c (API keys, page and
- * command), photo.c (libvips), demo.c (demo categories).
+ * command), photo.c (libvips: photos re-encoded, their GPS with
+ * consent, uploads of the form and the API), demo.c (demo categories).
  */
 #ifndef TRYGG_REPORTS_REPORT_INTERNAL_H
 #define TRYGG_REPORTS_REPORT_INTERNAL_H
@@ -222,6 +223,10 @@ const char *report_site_origin(http_req *r);
 /* True when the request's language is English (names come in sv and en). */
 bool report_english(http_req *r);
 
+/* Reads "min_long,min_lat,max_long,max_lat" (WGS84) into q and sets q->bbox.
+ * Returns 0, or -1 when malformed (public.c). */
+int report_parse_bbox(const char *text, report_query *q);
+
 /* The public history of report id for a page: [{at, status, text}] in the
  * request's language and time zone, or NULL on a database error (public.c). */
 json_t *report_history_json(http_req *r, int64_t id);
@@ -233,5 +238,27 @@ json_t *report_history_json(http_req *r, int64_t id);
  * DIR/NAME-t.jpg. Returns 0, 1 when it is not an image or too large, -1 on
  * an error of libvips or the file system. */
 int report_photo_store(const char *path, const char *dir, const char *name);
+/* The GPS position in the EXIF data of the image at path, read before it is
+ * stripped and only when the resident has agreed to it. Returns 1 with *lat
+ * and *lon (WGS84), or 0 when the image has none or cannot be read. */
+int report_photo_gps(const char *path, double *lat, double *lon);
+
+enum report_upload_problem {
+	REPORT_UPLOAD_OK,
+	REPORT_UPLOAD_TOO_MANY,  /* more than REPORT_PHOTOS_MAX (or room) photos */
+	REPORT_UPLOAD_NOT_IMAGE, /* a file that libvips cannot decode, or too large */
+	REPORT_UPLOAD_FAILED,    /* libvips or the file system failed */
+};
+/* True when name is one of the NULL-terminated field names. */
+bool report_upload_field(const char *const *fields, const char *name);
+/* Re-encodes the request's uploaded files in any of the NULL-terminated
+ * fields (empty ones skipped), at most room of them, into data_dir/reports/
+ * under new random names; *names (in r->arena) and *count say which. On a
+ * problem, *count is 0 and nothing written stays. */
+enum report_upload_problem report_photos_receive(http_req *r, const char *const *fields, size_t room,
+						 const char ***names, size_t *count);
+/* Links the re-encoded photos to report id, within the caller's write
+ * transaction. Returns 0, or -1 on a database error. */
+int report_photos_attach(db_conn *c, int64_t id, int64_t now, const char *const *names, size_t count);
 
 #endif

@@ -84,6 +84,8 @@
       }
       areas.addTo(map);
       boundary.addTo(map);
+      // Other scripts (e.g. report_map.js) add their layers when the map is drawn.
+      el.dispatchEvent(new CustomEvent('trygg:map', { bubbles: true, detail: { map: map } }));
       return { map: map, areas: areas };
     }).catch(function () {
       el.hidden = true;

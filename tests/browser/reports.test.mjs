@@ -100,3 +100,46 @@ test('the samordnare\'s category page and the administrator\'s API keys pass the
     });
   }
 });
+
+test('the public list on a phone: a map with the listed reports as markers, each linking to its page; the table stays', async () => {
+  const key = (await server.command(['apikey', 'create', 'Kartklient'])).stdout.trim();
+  const res = await fetch(`${server.url}/open311/v2/requests.json`, { method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ api_key: key, service_code: 'klotter', lat: '57.7405', long: '12.1005', description: 'Klotter på kartan' }) });
+  assert.equal(res.status, 200);
+  const id = (await res.json())[0].service_request_id;
+  await inBrowser('reports-map-phone', async (b) => {
+    await b.goto('/felanmalan/lista?kategori=klotter');
+    const map = b.page.locator('[data-report-map]');
+    await b.page.waitForSelector('[data-report-map][data-loaded]');
+    const shown = Number(await map.getAttribute('data-loaded'));
+    assert.ok(shown >= 1);
+    assert.equal(await b.page.locator('path.report-marker').count(), shown);
+    assert.match(await b.page.textContent('[data-report-map-status]'), /^Felanmälningar med position som visas på kartan: \d+\.$/);
+    assert.ok(await b.page.isVisible(`main table a[href="/felanmalan/arende/${id}"]`), 'the list is still the content');
+    assert.ok(await b.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'fits a phone');
+    await b.check();
+    await b.screenshot('reports-map-list-phone');
+    // Moving the map asks again for the visible box only.
+    const drawn = Number(await map.getAttribute('data-loads'));
+    const [asked] = await Promise.all([
+      b.page.waitForRequest((r) => r.url().includes('/felanmalan/karta.geojson')),
+      b.page.click('.leaflet-control-zoom-in'),
+    ]);
+    const box = new URL(asked.url()).searchParams.get('bbox').split(',').map(Number);
+    assert.equal(box.length, 4);
+    assert.ok(box[0] < box[2] && box[1] < box[3], asked.url());
+    assert.equal(new URL(asked.url()).searchParams.get('kategori'), 'klotter', 'the list\'s filters are kept');
+    await b.page.waitForFunction((n) => Number(document.querySelector('[data-report-map]').dataset.loads) > n, drawn);
+    // A marker's popup leads to the report's page.
+    await b.page.evaluate(() => document.querySelector('[data-report-map] .map').scrollIntoView());
+    const markers = b.page.locator('path.report-marker');
+    for (let i = 0; i < shown; i++) {
+      await markers.nth(i).dispatchEvent('click');
+      if (await b.page.locator(`.leaflet-popup a[href="/felanmalan/arende/${id}"]`).count())
+        break;
+    }
+    await b.click(`.leaflet-popup a[href="/felanmalan/arende/${id}"]`);
+    assert.ok((await b.page.textContent('main')).includes('Klotter på kartan'));
+  }, { viewport: PHONE, isMobile: true });
+});

@@ -1,12 +1,16 @@
 // open311.test.mjs — the Open311 GeoReport v2 API at /open311/v2/: every call
 // and every error in both XML and JSON (field names, error bodies, status
 // codes, dates with zone), API keys (command line, revoked), the liberal
-// forms real clients send, the extensions, and that no reporter's personal
-// data ever appears in an answer.
+// forms real clients send (multipart photos too), the extensions, the
+// jurisdiction_id rules, and that no reporter's personal data ever appears
+// in an answer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 import { startServer, DEMO } from '../lib/rig.mjs';
 import { Client, login, request, urlencode } from '../lib/client.mjs';
+import { makePng } from '../lib/png.mjs';
 
 let server, key;
 const INSIDE = { lat: '57.74', long: '12.10' };      // Partille (demo areas)
@@ -33,6 +37,40 @@ async function get(path) {
 async function post(path, fields, headers = {}) {
   return request(url(path), { method: 'POST', body: urlencode(fields),
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers } });
+}
+
+/* multipart/form-data as mobile Open311 clients send it: fields, then files [{field, name, type, bytes}]. */
+function multipart(fields, files) {
+  const boundary = `----open311${crypto.randomBytes(8).toString('hex')}`;
+  const parts = Object.entries(fields).map(([k, v]) =>
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  for (const f of files)
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.name}"\r\n` +
+      `Content-Type: ${f.type}\r\n\r\n`), f.bytes, Buffer.from('\r\n'));
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(parts), headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+/* A small PNG whose header claims 20000 × 20000 pixels (a decompression bomb): refused before decoding. */
+function pngBomb() {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4), crc = Buffer.alloc(4), body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    len.writeUInt32BE(data.length);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(20000, 0);
+  ihdr.writeUInt32BE(20000, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.alloc(60001))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+async function postMultipart(path, fields, files) {
+  const m = multipart(fields, files);
+  return request(url(path), { method: 'POST', body: m.body, headers: m.headers });
 }
 
 /* The text of every <name>…</name> in xml (no nesting of the same name). */
@@ -137,7 +175,6 @@ test('POST requests: 403 without or with a wrong key, in both formats', async ()
 test('POST requests: 400 for what is missing or wrong, in both formats', async () => {
   const cases = [
     [{}, /service_code/],
-    [{ service_code: 'finns-inte', ...INSIDE }, /service_code/],
     [{ service_code: 'klotter' }, /location/],
     [{ service_code: 'klotter', lat: '57.7' }, /together/],
     [{ service_code: 'klotter', ...OUTSIDE }, /outside/],
@@ -151,20 +188,30 @@ test('POST requests: 400 for what is missing or wrong, in both formats', async (
   for (const fmt of ['json', 'xml'])
     for (const [fields, pattern] of cases)
       assertErrors(await post(`requests.${fmt}`, { api_key: key, ...fields }), 400, fmt, pattern);
+  // The specification's error list: a service_code that does not exist is not found.
+  for (const fmt of ['json', 'xml'])
+    assertErrors(await post(`requests.${fmt}`, { api_key: key, service_code: 'finns-inte', ...INSIDE }), 404, fmt,
+      /service_code not found/);
 });
 
-test('POST requests in JSON and XML; the answer has id, token, notice, account_id', async () => {
+test('POST requests in JSON and XML: the answer is exactly the specification\'s (id, notice, account_id)', async () => {
   const res = await post('requests.json', { api_key: key, service_code: 'felparkerad', ...INSIDE,
     'attribute[registreringsnummer]': 'ABC123', 'attribute[hinder]': 'utfart', account_id: 'acc-1',
     description: 'Bil på trottoaren' });
   const j = assertJson(res, 200);
-  assert.deepEqual(Object.keys(j[0]), ['service_request_id', 'token', 'service_notice', 'account_id']);
+  assert.equal(j.length, 1);
+  assert.deepEqual(Object.keys(j[0]), ['service_request_id', 'service_notice', 'account_id']);
   assert.match(j[0].service_request_id, /^\d+$/);
   assert.equal(j[0].account_id, 'acc-1');
+  // Without an account_id it is null, as in the specification's example.
+  const bare = assertJson(await post('requests.json', { api_key: key, service_code: 'klotter', ...INSIDE }), 200);
+  assert.deepEqual(Object.keys(bare[0]), ['service_request_id', 'service_notice', 'account_id']);
+  assert.equal(bare[0].account_id, null);
+  assert.equal(bare[0].service_notice, '');
   const x = assertXml(await post('requests.xml', { api_key: key, service_code: 'klotter', address_string: 'Gamla vägen 1' }),
     200, 'service_requests');
-  assert.match(tags(x, 'service_request_id')[0], /^\d+$/);
-  assert.equal(tags(x, 'token')[0].length, 26);
+  assert.match(x, /^<\?xml version="1\.0" encoding="utf-8"\?>\n<service_requests><request><service_request_id>\d+<\/service_request_id><service_notice><\/service_notice><account_id\/><\/request><\/service_requests>\n$/);
+  assert.deepEqual(tags(x, 'token'), [], 'no token: the id is known at once');
 });
 
 test('liberal: api_key in the query, jurisdiction_id, attribute[code][], first/last name, repeated media_url', async () => {
@@ -186,6 +233,67 @@ test('liberal: api_key in the query, jurisdiction_id, attribute[code][], first/l
     assertErrors(await get(`services.${fmt}?jurisdiction_id=annan.se`), 404, fmt, /jurisdiction_id/);
   assertJson(await get('services.json?jurisdiction_id=partille.se'), 200);
   await server.sql("DELETE FROM settings WHERE name = 'open311_jurisdiction'");
+});
+
+test('jurisdiction_id: optional; when one is configured, a different one is 404 on every call, in both formats', async () => {
+  // Not configured: any value is taken (one jurisdiction per endpoint), missing too.
+  assertJson(await get('services.json?jurisdiction_id=vad.som.helst'), 200);
+  await server.sql("DELETE FROM settings WHERE name = 'open311_jurisdiction'");
+  await server.sql("INSERT INTO settings (name, value) VALUES ('open311_jurisdiction', 'partille.se')");
+  try {
+    const id = await create({ jurisdiction_id: 'partille.se' });
+    assertJson(await get(`requests/${id}.json`), 200); // missing: fine, it is not required
+    for (const fmt of ['json', 'xml']) {
+      for (const p of ['discovery', 'services', 'services/klotter', 'requests', `requests/${id}`, 'servicerequestupdates'])
+        assertErrors(await get(`${p}.${fmt}?jurisdiction_id=goteborg.se`), 404, fmt, /jurisdiction_id not found/);
+      assertErrors(await post(`requests.${fmt}`, { api_key: key, service_code: 'klotter', ...INSIDE, jurisdiction_id: 'goteborg.se' }),
+        404, fmt, /jurisdiction_id not found/);
+    }
+  } finally {
+    await server.sql("DELETE FROM settings WHERE name = 'open311_jurisdiction'");
+  }
+});
+
+test('multipart POST with photos in media, media[] or photo: re-encoded, stripped, shown as media_url', async () => {
+  const SECRET = 'KameraSerie-0311';
+  const png = makePng({ width: 90, height: 70, comment: SECRET });
+  const res = await postMultipart('requests.json', { api_key: key, service_code: 'klotter', ...INSIDE,
+    description: 'Klotter, foto från appen' }, [{ field: 'media', name: 'IMG_1.png', type: 'image/png', bytes: png }]);
+  const id = assertJson(res, 200)[0].service_request_id;
+  const one = assertJson(await get(`requests/${id}.json?extensions=true`), 200)[0];
+  assert.match(one.media_url, /^http:\/\/[^/]+\/felanmalan\/foto\/\d+\.jpg$/);
+  assert.deepEqual(one.extended_attributes.photos, [one.media_url]);
+  const jpeg = await request(one.media_url);
+  assert.equal(jpeg.status, 200);
+  assert.equal(jpeg.headers['content-type'], 'image/jpeg');
+  assert.deepEqual([...jpeg.buffer.subarray(0, 2)], [0xff, 0xd8]);
+  assert.ok(!jpeg.buffer.includes(Buffer.from(SECRET)), 'metadata stripped');
+  // media[] repeated and photo (FixMyStreet's apps), in XML, beside a media_url.
+  const x = await postMultipart('requests.xml', { api_key: key, service_code: 'klotter', ...INSIDE,
+    media_url: 'https://example.org/c.jpg' }, [
+    { field: 'media[]', name: 'a.png', type: 'image/png', bytes: makePng({ seed: 2 }) },
+    { field: 'media[]', name: 'b.png', type: 'image/png', bytes: makePng({ seed: 3 }) },
+    { field: 'photo', name: 'c.png', type: 'image/png', bytes: makePng({ seed: 4 }) }]);
+  const xid = tags(assertXml(x, 200, 'service_requests'), 'service_request_id')[0];
+  const photos = assertJson(await get(`requests/${xid}.json?extensions=true`), 200)[0].extended_attributes.photos;
+  assert.equal(photos.length, 4);
+  assert.equal(photos[0], 'https://example.org/c.jpg');
+  assert.equal(photos.filter((p) => /\/felanmalan\/foto\/\d+\.jpg$/.test(p)).length, 3);
+  // Not an image, too many, no key: the specification's error bodies.
+  for (const fmt of ['json', 'xml']) {
+    const before = (await server.sql('SELECT COUNT(*) FROM reports')).trim();
+    assertErrors(await postMultipart(`requests.${fmt}`, { api_key: key, service_code: 'klotter', ...INSIDE },
+      [{ field: 'media', name: 'x.jpg', type: 'image/jpeg', bytes: Buffer.from('inte en bild alls') }]), 400, fmt,
+    /media must be a JPEG, PNG, WebP or HEIC image/);
+    assertErrors(await postMultipart(`requests.${fmt}`, { api_key: key, service_code: 'klotter', ...INSIDE },
+      Array.from({ length: 6 }, (_, i) => ({ field: 'media[]', name: `${i}.png`, type: 'image/png', bytes: makePng({ seed: i }) }))),
+    400, fmt, /at most 5/);
+    assertErrors(await postMultipart(`requests.${fmt}`, { api_key: key, service_code: 'klotter', ...INSIDE },
+      [{ field: 'media', name: 'bomb.png', type: 'image/png', bytes: pngBomb() }]), 400, fmt, /at most 40 megapixels/);
+    assertErrors(await postMultipart(`requests.${fmt}`, { service_code: 'klotter', ...INSIDE },
+      [{ field: 'media', name: 'a.png', type: 'image/png', bytes: png }]), 403, fmt, /api_key/);
+    assert.equal((await server.sql('SELECT COUNT(*) FROM reports')).trim(), before, 'nothing stored on an error');
+  }
 });
 
 test('GET requests: fields, dates with zone, open/closed, same in XML', async () => {
@@ -244,7 +352,10 @@ test('GET requests: filters and extensions', async () => {
 
 test('GET requests/{id} and tokens/{token}; 404 in both formats', async () => {
   const res = await post('requests.json', { api_key: key, service_code: 'klotter', ...INSIDE });
-  const { service_request_id: id, token } = JSON.parse(res.body)[0];
+  const { service_request_id: id } = JSON.parse(res.body)[0];
+  // POST answers with the id; a report's public token is what tokens/ resolves.
+  const token = (await server.sql(`SELECT public_token FROM reports WHERE id = ${id}`)).trim();
+  assert.match(token, /^[a-z2-9]{26}$/);
   const one = assertJson(await get(`requests/${id}.json`), 200);
   assert.equal(one.length, 1);
   assert.equal(one[0].service_request_id, id);
@@ -309,4 +420,18 @@ test('API keys on /personal/apinycklar: admin only, shown once, stored as a hash
   const id = /action="\/personal\/apinycklar\/(\d+)\/aterkalla"/.exec(page.body.slice(page.body.indexOf('Sidans klient')))[1];
   assert.equal((await admin.submit('/personal/apinycklar', {}, { action: `/personal/apinycklar/${id}/aterkalla`, page })).status, 303);
   assertErrors(await post('requests.xml', { api_key: shown, service_code: 'klotter', ...INSIDE }), 403, 'xml', /api_key/);
+});
+
+test('multipart POST: a photo over the upload limit is refused with 413 and nothing is stored', async () => {
+  const small = await startServer({ demo: true, config: { upload_file_limit: '200000' } });
+  try {
+    const smallKey = (await small.command(['apikey', 'create', 'Liten'])).stdout.trim();
+    const m = multipart({ api_key: smallKey, service_code: 'klotter', ...INSIDE },
+      [{ field: 'media', name: 'stor.png', type: 'image/png', bytes: Buffer.concat([makePng(), crypto.randomBytes(300000)]) }]);
+    const res = await request(`${small.url}/open311/v2/requests.json`, { method: 'POST', body: m.body, headers: m.headers });
+    assert.equal(res.status, 413);
+    assert.equal((await small.sql("SELECT COUNT(*) FROM reports WHERE source = 'api'")).trim(), '0');
+  } finally {
+    await small.stop();
+  }
 });
