@@ -61,7 +61,8 @@ static int read_day(const char *text, int64_t *out)
 	return strlen(text) == 10 ? report_parse_time(text, out) : -1;
 }
 
-/* Reads the inbox's parameters into v. Returns NULL, or the problem (translated) for a 400. */
+/* Reads the inbox's parameters into v. Returns NULL, the problem (translated)
+ * for a 400, or "" on a database error. */
 static const char *view_read(http_req *r, inbox_view *v)
 {
 	const char *p;
@@ -107,7 +108,7 @@ static const char *view_read(http_req *r, inbox_view *v)
 		} else if (strcmp(p, "min-enhet") == 0) {
 			int64_t unit = staff_unit_of(web_db(r), web(r)->user->id);
 			if (unit < 0)
-				return NULL; /* the caller's search meets the same database error */
+				return ""; /* a database error */
 			v->f.unit_id = unit ? unit : -1;
 		} else if (strcmp(p, "ingen") == 0) {
 			v->f.unassigned = true;
@@ -278,7 +279,7 @@ static int inbox(http_req *r)
 	inbox_view v;
 	const char *problem = view_read(r, &v);
 	if (problem)
-		return web_error(r, 400, problem);
+		return *problem ? web_error(r, 400, problem) : webform_failed(r, NULL);
 	inbox_state st = { r, json_array(), web_now(), 0, INBOX_PAGE_SIZE };
 	json_t *d = json_object();
 	json_object_set_new(d, "reports", st.list);
@@ -357,6 +358,20 @@ bool staff_text_ok(const char *text, size_t max)
 	return !webform_has_control(text, true) && webform_chars(text) <= max;
 }
 
+void staff_report_facts(http_req *r, json_t *d, const staff_row *rep)
+{
+	json_object_set_new(d, "title", json_string(arena_printf(r->arena, "%s %lld", T(r, "Felanmälan"), (long long)rep->id)));
+	json_object_set_new(d, "id", json_integer(rep->id));
+	json_object_set_new(d, "category", json_string(rep->category_name));
+	json_object_set_new(d, "status", json_string(T(r, report_statuses[rep->status].label)));
+	json_object_set_new(d, "description", json_string(rep->description));
+	json_object_set_new(d, "address", json_string(rep->address));
+	json_object_set_new(d, "area", json_string(rep->area_name));
+	json_object_set_new(d, "point", rep->has_point ? json_string(arena_printf(r->arena, "%.6f, %.6f", rep->lat, rep->lon))
+						      : json_string(""));
+	json_object_set_new(d, "requested", json_string(web_format_time(r, rep->requested_at)));
+}
+
 /* The templates as choices, with chosen selected, into d. 0 or -1. */
 static int template_choices(http_req *r, json_t *d, int64_t chosen)
 {
@@ -424,16 +439,7 @@ static int detail(http_req *r)
 		return webform_failed(r, d);
 	if (*who.name || *who.email || *who.phone)
 		web_audit(r, "report.view_contact", arena_printf(r->arena, "report:%lld", (long long)rep.id), "");
-	json_object_set_new(d, "title", json_string(arena_printf(r->arena, "%s %lld", T(r, "Felanmälan"), (long long)rep.id)));
-	json_object_set_new(d, "id", json_integer(rep.id));
-	json_object_set_new(d, "category", json_string(rep.category_name));
-	json_object_set_new(d, "status", json_string(T(r, report_statuses[rep.status].label)));
-	json_object_set_new(d, "description", json_string(rep.description));
-	json_object_set_new(d, "address", json_string(rep.address));
-	json_object_set_new(d, "area", json_string(rep.area_name));
-	json_object_set_new(d, "point", rep.has_point ? json_string(arena_printf(r->arena, "%.6f, %.6f", rep.lat, rep.lon))
-						     : json_string(""));
-	json_object_set_new(d, "requested", json_string(web_format_time(r, rep.requested_at)));
+	staff_report_facts(r, d, &rep);
 	json_object_set_new(d, "supporters", json_integer(rep.supporters));
 	json_object_set_new(d, "assignee", json_string(rep.assignee_name));
 	json_object_set_new(d, "unit", json_string(rep.unit_name));
@@ -839,7 +845,7 @@ static int export_csv(http_req *r)
 	inbox_view v;
 	const char *problem = view_read(r, &v);
 	if (problem)
-		return web_error(r, 400, problem);
+		return *problem ? web_error(r, 400, problem) : webform_failed(r, NULL);
 	v.f.offset = 0;
 	v.f.limit = EXPORT_MAX;
 	buf_reset(&r->body);

@@ -122,6 +122,9 @@ int staff_police_receive(db_conn *c, int64_t id, int64_t now, int64_t user, cons
 int staff_path_report(http_req *r, staff_row *out);
 /* True when text is acceptable as a free text of at most max characters (line breaks allowed). */
 bool staff_text_ok(const char *text, size_t max);
+/* What every page of one report shows into d: title, id, category, status,
+ * description, address, area, point, requested (no personal data). */
+void staff_report_facts(http_req *r, json_t *d, const staff_row *rep);
 /* The areas in use as choices {id, name, selected} into d ("areas"). 0 or -1. */
 int staff_area_choices(http_req *r, json_t *d, int64_t selected);
 /* Forwards rep to the police within the caller's write transaction, with its

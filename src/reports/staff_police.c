@@ -111,16 +111,7 @@ int staff_police_report_page(http_req *r)
 			web_audit(r, "report.view_contact", arena_printf(r->arena, "report:%lld", (long long)rep.id), "police");
 	}
 	json_t *d = json_object();
-	json_object_set_new(d, "title", json_string(arena_printf(r->arena, "%s %lld", T(r, "Felanmälan"), (long long)rep.id)));
-	json_object_set_new(d, "id", json_integer(rep.id));
-	json_object_set_new(d, "category", json_string(rep.category_name));
-	json_object_set_new(d, "status", json_string(T(r, report_statuses[rep.status].label)));
-	json_object_set_new(d, "description", json_string(rep.description));
-	json_object_set_new(d, "address", json_string(rep.address));
-	json_object_set_new(d, "area", json_string(rep.area_name));
-	json_object_set_new(d, "point", rep.has_point ? json_string(arena_printf(r->arena, "%.6f, %.6f", rep.lat, rep.lon))
-						     : json_string(""));
-	json_object_set_new(d, "requested", json_string(web_format_time(r, rep.requested_at)));
+	staff_report_facts(r, d, &rep);
 	json_object_set_new(d, "forwarded", json_string(web_format_time(r, p.forwarded_at)));
 	json_object_set_new(d, "forwarded_by", json_string(p.forwarded_by));
 	json_object_set_new(d, "note", json_string(p.note));

@@ -162,6 +162,17 @@ static const char SQL_MEMBER_ADD[] = "INSERT INTO report_unit_members (user_id, 
 static const char SQL_UNIT_OF[] = "SELECT unit_id FROM report_unit_members WHERE user_id = ?";
 static const char SQL_ASSIGN[] = "UPDATE reports SET assigned_to = ?, unit_id = ? WHERE id = ?";
 
+/* list (n elements of size bytes used, *cap allocated in a) with room for one more. */
+static void *room_for_one(arena *a, void *list, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return list;
+	void *bigger = arena_alloc(a, 2 * *cap * size);
+	memcpy(bigger, list, n * size);
+	*cap *= 2;
+	return bigger;
+}
+
 /* Reads the rows of s (id, name, unit) into *out. Returns the count, or -1. */
 static int choices_read(db_stmt *s, arena *a, staff_choice **out)
 {
@@ -169,12 +180,7 @@ static int choices_read(db_stmt *s, arena *a, staff_choice **out)
 	staff_choice *list = arena_alloc(a, cap * sizeof(*list));
 	int rc;
 	while ((rc = db_step(s)) == DB_ROW) {
-		if (n == cap) {
-			staff_choice *bigger = arena_alloc(a, 2 * cap * sizeof(*list));
-			memcpy(bigger, list, n * sizeof(*list));
-			list = bigger;
-			cap *= 2;
-		}
+		list = room_for_one(a, list, n, &cap, sizeof(*list));
 		list[n++] = (staff_choice){ db_column_int(s, 0), dup(a, s, 1), db_column_int(s, 2) };
 	}
 	*out = list;
@@ -323,12 +329,7 @@ int staff_templates(db_conn *c, arena *a, staff_template **out)
 	staff_template *list = arena_alloc(a, cap * sizeof(*list));
 	int rc;
 	while ((rc = db_step(s)) == DB_ROW) {
-		if (n == cap) {
-			staff_template *bigger = arena_alloc(a, 2 * cap * sizeof(*list));
-			memcpy(bigger, list, n * sizeof(*list));
-			list = bigger;
-			cap *= 2;
-		}
+		list = room_for_one(a, list, n, &cap, sizeof(*list));
 		list[n++] = (staff_template){ db_column_int(s, 0), dup(a, s, 1), dup(a, s, 2) };
 	}
 	*out = list;
