@@ -182,6 +182,12 @@ test('inbox filters, sort orders and pages are GET parameters; the form has labe
     assert.ok(!res.body.includes('<script>'));
   }
   assert.equal((await police.get('/personal/felanmalan')).status, 403);
+  // In English, errors too.
+  const en = new Client(server.url, { lang: 'en' });
+  await login(en, DEMO.handlaggare.email, DEMO.handlaggare.password);
+  const enPage = text((await en.get('/personal/felanmalan')).body);
+  assert.ok(enPage.includes('Filters and sorting') && enPage.includes('Export the list as CSV'));
+  assert.ok(text((await en.get('/personal/felanmalan?fran=igår')).body).includes('Write dates as YYYY-MM-DD.'));
 });
 
 test('response templates: handläggare manage them; one fills the public text without JavaScript', async () => {
