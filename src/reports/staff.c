@@ -873,6 +873,7 @@ const http_route report_staff_routes[] = {
 	{ "GET", INBOX_PATH "/enheter", staff_units_page, ROUTE_STAFF, ROLE_SAMORDNARE | ROLE_ADMIN },
 	{ "POST", INBOX_PATH "/enheter", staff_unit_add_submit, ROUTE_STAFF, ROLE_SAMORDNARE | ROLE_ADMIN },
 	{ "POST", INBOX_PATH "/enheter/medlem", staff_unit_member_submit, ROUTE_STAFF, ROLE_SAMORDNARE | ROLE_ADMIN },
+	{ "POST", INBOX_PATH "/enheter/{id}", staff_unit_rename_submit, ROUTE_STAFF, ROLE_SAMORDNARE | ROLE_ADMIN },
 	{ "GET", INBOX_PATH "/mallar", staff_templates_page, ROUTE_STAFF, STAFF_ROLES },
 	{ "POST", INBOX_PATH "/mallar", staff_template_add_submit, ROUTE_STAFF, STAFF_ROLES },
 	{ "POST", INBOX_PATH "/mallar/{id}", staff_template_update_submit, ROUTE_STAFF, STAFF_ROLES },

@@ -52,11 +52,18 @@ int staff_units_page(http_req *r)
 	return web_render(r, 200, "reports/staff_units", d);
 }
 
+/* The form's unit name: NULL when it is not acceptable. */
+static const char *read_unit_name(http_req *r)
+{
+	const char *name = webform_trimmed(r, "name");
+	return !*name || webform_has_control(name, false) || webform_chars(name) > STAFF_NAME_MAX_CHARS ? NULL : name;
+}
+
 /* POST /personal/felanmalan/enheter: name */
 int staff_unit_add_submit(http_req *r)
 {
-	const char *name = webform_trimmed(r, "name");
-	if (!*name || webform_has_control(name, false) || webform_chars(name) > STAFF_NAME_MAX_CHARS)
+	const char *name = read_unit_name(r);
+	if (name == NULL)
 		return web_error(r, 422, T(r, "Skriv enhetens namn, högst 100 tecken."));
 	int rc = staff_unit_add(web_db(r), name, web_now());
 	if (rc < 0)
@@ -64,6 +71,26 @@ int staff_unit_add_submit(http_req *r)
 	if (rc == 0)
 		return web_error(r, 409, T(r, "Det finns redan en enhet med det namnet."));
 	web_audit(r, "report.unit_add", "", name);
+	return web_redirect_flash(r, UNITS_PATH, T(r, "Enheten är sparad."));
+}
+
+/* POST /personal/felanmalan/enheter/{id}: name — a new name for the unit. */
+int staff_unit_rename_submit(http_req *r)
+{
+	int64_t id;
+	const char *name = read_unit_name(r);
+	if (str_to_int64(http_param(r, "id"), &id) != 0 || id <= 0)
+		return web_error(r, 404, T(r, "Handläggaren eller enheten finns inte."));
+	if (name == NULL)
+		return web_error(r, 422, T(r, "Skriv enhetens namn, högst 100 tecken."));
+	int rc = staff_unit_rename(web_db(r), id, name);
+	if (rc < 0)
+		return webform_failed(r, NULL);
+	if (rc == 0)
+		return web_error(r, 404, T(r, "Handläggaren eller enheten finns inte."));
+	if (rc == 2)
+		return web_error(r, 409, T(r, "Det finns redan en enhet med det namnet."));
+	web_audit(r, "report.unit_rename", arena_printf(r->arena, "unit:%lld", (long long)id), name);
 	return web_redirect_flash(r, UNITS_PATH, T(r, "Enheten är sparad."));
 }
 

@@ -74,6 +74,8 @@ int staff_units(db_conn *c, arena *a, staff_choice **out);
 int staff_people(db_conn *c, arena *a, staff_choice **out);
 /* Adds a unit. 1 added, 0 the name is taken, -1 error. */
 int staff_unit_add(db_conn *c, const char *name, int64_t now);
+/* Renames unit id. 1 done, 0 no such unit, 2 the name is taken, -1 error. */
+int staff_unit_rename(db_conn *c, int64_t id, const char *name);
 /* Puts account user in unit (0: in none). 1 done, 0 no such account or unit, -1 error. */
 int staff_unit_member_set(db_conn *c, int64_t user, int64_t unit);
 /* The unit account user works in: 0 none, or -1 on error. */
@@ -136,6 +138,7 @@ int staff_forward(http_req *r, const staff_row *rep, const char *note, bool with
 int staff_units_page(http_req *r);
 int staff_unit_add_submit(http_req *r);
 int staff_unit_member_submit(http_req *r);
+int staff_unit_rename_submit(http_req *r);
 int staff_templates_page(http_req *r);
 int staff_template_add_submit(http_req *r);
 int staff_template_update_submit(http_req *r);

@@ -155,6 +155,7 @@ static const char SQL_PEOPLE[] =
 	"LEFT JOIN report_unit_members m ON m.user_id = u.id WHERE u.disabled = 0 AND (u.roles & ?) <> 0 "
 	"ORDER BY 2, u.id";
 static const char SQL_UNIT_ADD[] = "INSERT INTO report_units (name, created_at) VALUES (?, ?)";
+static const char SQL_UNIT_RENAME[] = "UPDATE report_units SET name = ? WHERE id = ?";
 static const char SQL_UNIT_EXISTS[] = "SELECT 1 FROM report_units WHERE id = ?";
 static const char SQL_PERSON_EXISTS[] = "SELECT 1 FROM users WHERE id = ? AND disabled = 0 AND (roles & ?) <> 0";
 static const char SQL_MEMBER_DELETE[] = "DELETE FROM report_unit_members WHERE user_id = ?";
@@ -218,6 +219,27 @@ int staff_unit_add(db_conn *c, const char *name, int64_t now)
 fail:
 	db_rollback(c);
 	return -1;
+}
+
+int staff_unit_rename(db_conn *c, int64_t id, const char *name)
+{
+	db_stmt *s;
+	if (db_begin_write(c) != 0 || (s = db_prepare(c, SQL_UNIT_RENAME)) == NULL) {
+		db_rollback(c);
+		return -1;
+	}
+	db_bind_text(s, 1, name);
+	db_bind_int(s, 2, id);
+	if (db_step(s) != DB_DONE) {
+		bool conflict = db_error_is_conflict(c);
+		db_rollback(c);
+		return conflict ? 2 : -1;
+	}
+	if (db_changes(s) == 0) {
+		db_rollback(c);
+		return 0;
+	}
+	return db_commit(c) == 0 ? 1 : -1;
 }
 
 /* 1 when the statement sql with id (and roles, when not 0) finds a row, 0 not, -1 error. */

@@ -84,6 +84,14 @@ test('units are data a samordnare edits; a handläggare belongs to one', async (
   const page = text((await coordinator.get('/personal/felanmalan/enheter')).body);
   assert.ok(page.includes('Gatuenheten') && page.includes('Parkenheten'));
   assert.equal(await sql("SELECT COUNT(*) FROM audit_log WHERE action = 'report.unit_add'"), '2');
+  // Renamed (a unit is never deleted: reports keep it).
+  const park = await unitId('Parkenheten');
+  assert.equal((await post(coordinator, `/personal/felanmalan/enheter/${park}`, { name: 'Parkenheten Väst' })).status, 303);
+  assert.equal((await post(coordinator, `/personal/felanmalan/enheter/${park}`, { name: 'Gatuenheten' })).status, 409);
+  assert.equal((await post(coordinator, `/personal/felanmalan/enheter/${park}`, { name: '' })).status, 422);
+  assert.equal((await post(coordinator, '/personal/felanmalan/enheter/999999', { name: 'Ingen' })).status, 404);
+  assert.equal((await post(handler, `/personal/felanmalan/enheter/${park}`, { name: 'Handläggarens' })).status, 403);
+  assert.equal((await post(coordinator, `/personal/felanmalan/enheter/${park}`, { name: 'Parkenheten' })).status, 303);
 });
 
 test('assignment to a person and/or a unit: shown in inbox and report, filters mine / my unit / unassigned, internal history', async () => {
