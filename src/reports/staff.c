@@ -22,11 +22,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define INBOX_PATH STAFF_INBOX_PATH
 #define INBOX_PAGE_SIZE 50
 #define EXPORT_MAX 100000
-#define DUPLICATE_DEPTH_MAX 50
 
 /* ---- the filters ---- */
 
@@ -55,10 +55,23 @@ static const char *view_query(http_req *r)
 	return out;
 }
 
-/* Reads a date "YYYY-MM-DD" as the start of that day (UTC). 0, or -1 when not a date. */
-static int read_day(const char *text, int64_t *out)
+/* Reads a date "YYYY-MM-DD" as the start of that day, days_after days later,
+ * in the time zone that times are shown in (the process's, see config
+ * timezone). 0, or -1 when it is not a date. */
+static int read_day(const char *text, int days_after, int64_t *out)
 {
-	return strlen(text) == 10 ? report_parse_time(text, out) : -1;
+	int64_t utc;
+	struct tm day;
+	if (strlen(text) != 10 || report_parse_time(text, &utc) != 0)
+		return -1;
+	time_t t = (time_t)utc;
+	gmtime_r(&t, &day);
+	struct tm local = { .tm_year = day.tm_year, .tm_mon = day.tm_mon, .tm_mday = day.tm_mday + days_after, .tm_isdst = -1 };
+	time_t start = mktime(&local);
+	if (start == (time_t)-1)
+		return -1;
+	*out = (int64_t)start;
+	return 0;
 }
 
 /* Reads the inbox's parameters into v. Returns NULL, the problem (translated)
@@ -91,14 +104,13 @@ static const char *view_read(http_req *r, inbox_view *v)
 		return T(r, "Okänt område i filtret.");
 	if ((p = http_query(r, "fran")) && *p) {
 		v->from = p;
-		if (read_day(p, &v->f.from) != 0)
+		if (read_day(p, 0, &v->f.from) != 0)
 			return T(r, "Skriv datum som ÅÅÅÅ-MM-DD.");
 	}
 	if ((p = http_query(r, "till")) && *p) {
 		v->to = p;
-		if (read_day(p, &v->f.to) != 0)
+		if (read_day(p, 1, &v->f.to) != 0) /* to the end of that day */
 			return T(r, "Skriv datum som ÅÅÅÅ-MM-DD.");
-		v->f.to += 86400; /* to the end of that day */
 	}
 	if ((p = http_query(r, "tilldelad")) && *p) {
 		int64_t id = 0;
