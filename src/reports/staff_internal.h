@@ -38,6 +38,7 @@ typedef struct staff_filter {
 	int64_t unit_id;      /* 0 any, else only this unit's (-1 matches none) */
 	bool unassigned;      /* only those with neither an account nor a unit */
 	bool police;          /* only those forwarded to the police */
+	bool police_pending;  /* only those forwarded and not yet received by the police */
 	const char *text;     /* words in the description or address; "" for any */
 	enum staff_sort sort;
 	int64_t limit, offset;

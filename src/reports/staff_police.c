@@ -66,14 +66,17 @@ static int add_police_row(void *ud, const staff_row *rep)
 	return 0;
 }
 
-/* GET /personal/polisen/felanmalningar?omrade=ID&visa=nya — newest first. */
+/* GET /personal/polisen/felanmalningar?omrade=ID&visa=nya|alla — newest first. */
 int staff_police_list_page(http_req *r)
 {
 	staff_filter f = { .open = -1, .status = "", .category = "", .to = INT64_MAX, .text = "", .police = true,
 			   .sort = STAFF_SORT_NEWEST, .limit = REPORT_PAGE_SIZE_MAX };
-	const char *p = http_query(r, "omrade");
+	const char *p = http_query(r, "omrade"), *show = http_query(r, "visa");
 	if (p && *p && (str_to_int64(p, &f.area_id) != 0 || f.area_id <= 0))
 		return web_error(r, 400, T(r, "Okänt område i filtret."));
+	if (show && *show && strcmp(show, "nya") != 0 && strcmp(show, "alla") != 0)
+		return web_error(r, 400, T(r, "Okänt val i filtret."));
+	f.police_pending = show && strcmp(show, "nya") == 0;
 	json_t *d = json_object();
 	police_state st = { r, json_array() };
 	json_object_set_new(d, "reports", st.list);
@@ -81,6 +84,7 @@ int staff_police_list_page(http_req *r)
 		return webform_failed(r, d);
 	json_object_set_new(d, "title", json_string(T(r, "Felanmälningar till polisen")));
 	json_object_set_new(d, "police_area", json_string(web_setting(r, "police_area", "")));
+	json_object_set_new(d, "only_new", json_boolean(f.police_pending));
 	return web_render(r, 200, "reports/staff_police_list", d);
 }
 

@@ -32,6 +32,7 @@ const char *const staff_sort_labels[STAFF_SORT__MAX] = { N_("Äldst först"), N_
 	"AND (? = 0 OR r.area_id = ?) AND r.requested_at >= ? AND r.requested_at < ? "                  \
 	"AND (? = 0 OR r.assigned_to = ?) AND (? = 0 OR r.unit_id = ?) "                                \
 	"AND (? = 0 OR (r.assigned_to IS NULL AND r.unit_id IS NULL)) AND (? = 0 OR p.report_id IS NOT NULL) " \
+	"AND (? = 0 OR (p.report_id IS NOT NULL AND p.received_at IS NULL)) "                          \
 	"AND (? = '' OR LOWER(r.description || ' ' || r.address) LIKE ? ESCAPE '!') "
 
 static const char *const SQL_SEARCH[STAFF_SORT__MAX] = {
@@ -117,6 +118,7 @@ int staff_search(db_conn *c, arena *a, const staff_filter *f, int (*fn)(void *ud
 	db_bind_int(s, i++, f->unit_id);
 	db_bind_int(s, i++, f->unassigned);
 	db_bind_int(s, i++, f->police);
+	db_bind_int(s, i++, f->police_pending);
 	db_bind_text(s, i++, text);
 	db_bind_text(s, i++, like_pattern(a, text));
 	db_bind_int(s, i++, f->limit);

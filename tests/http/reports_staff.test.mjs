@@ -306,6 +306,9 @@ test('forwarding to the police: their own list by area, contact details only whe
   const received = await police.submit(`/personal/polisen/felanmalningar/${plain.id}`, { received_note: 'Diarienummer 5000-K123' },
     { action: `/personal/polisen/felanmalningar/${plain.id}` });
   assert.equal(received.status, 303);
+  const pending = (await police.get('/personal/polisen/felanmalningar?visa=nya')).body;
+  assert.ok(!pending.includes(`/${plain.id}"`) && pending.includes(`/${shared.id}"`), 'only those not yet received');
+  assert.equal((await police.get('/personal/polisen/felanmalningar?visa=kanske')).status, 400);
   const detail = text((await handler.get(`/personal/felanmalan/${plain.id}`)).body);
   assert.ok(detail.includes('Diarienummer 5000-K123') && detail.includes(DEMO.polis.name));
   const follow = text((await plain.resident.get(plain.link)).body);
