@@ -5,7 +5,8 @@
  * Files: report_status.c (statuses, times, the XML writer — pure),
  * store.c (the tables, report_counts()), open311.c (the API), pages.c (the
  * resident's form, follow-up link, support, photos), public.c (public list,
- * its map's GeoJSON, report pages, Atom feeds), staff.c (the staff inbox), categories.c
+ * its map's GeoJSON, report pages, Atom feeds), staff.c and staff_*.c (the
+ * staff side: see staff_internal.h), categories.c
  * (editing categories and questions), apikeys.c (API keys, page and
  * command), photo.c (libvips: photos re-encoded, their GPS with
  * consent, uploads of the form and the API), demo.c (demo categories).

@@ -69,6 +69,9 @@ static const struct role_link {
 	{ ROLE_POLIS, "/personal/tips", N_("Tips från allmänheten") },
 	{ ROLE_POLIS, "/personal/tips/nycklar", N_("Nycklar och åtkomst till tipsen") },
 	{ ROLE_HANDLAGGARE | ROLE_SAMORDNARE, "/personal/felanmalan", N_("Felanmälningar") },
+	{ ROLE_HANDLAGGARE | ROLE_SAMORDNARE, "/personal/felanmalan/mallar", N_("Svarsmallar för felanmälan") },
+	{ ROLE_SAMORDNARE | ROLE_ADMIN, "/personal/felanmalan/enheter", N_("Enheter för felanmälan") },
+	{ ROLE_POLIS, "/personal/polisen/felanmalningar", N_("Felanmälningar till polisen") },
 	{ ROLE_SAMORDNARE | ROLE_ADMIN, "/personal/felanmalan-kategorier", N_("Kategorier för felanmälan") },
 	{ ROLE_ADMIN, "/personal/apinycklar", N_("API-nycklar för Open311") },
 };
