@@ -248,6 +248,8 @@ static int report_page(http_req *r)
 	json_object_set_new(d, "requested", json_string(web_format_time(r, rep.requested_at)));
 	json_object_set_new(d, "description", json_string(rep.description));
 	json_object_set_new(d, "supporters", json_integer(rep.supporters));
+	if (rep.duplicate_of > 0)
+		json_object_set_new(d, "duplicate_of", json_integer(rep.duplicate_of));
 	json_object_set_new(d, "history", history);
 	return web_render(r, 200, "reports/public", d);
 }

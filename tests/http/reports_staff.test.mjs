@@ -246,6 +246,10 @@ test('duplicates: refused for itself and in a cycle; the status and link set; su
   assert.equal(done.status, 303);
   assert.equal(await sql(`SELECT status || '/' || duplicate_of || '/' || supporters FROM reports WHERE id = ${dup.id}`), `duplicate/${original.id}/0`);
   assert.equal(await sql(`SELECT supporters FROM reports WHERE id = ${original.id}`), '3');
+  // The duplicate's public page sends readers to the original.
+  const pub = await request(`${server.url}/felanmalan/arende/${dup.id}`);
+  assert.equal(pub.status, 200);
+  assert.ok(pub.body.includes(`href="/felanmalan/arende/${original.id}"`), 'public page links to the original');
   const cycle = await post(handler, `/personal/felanmalan/${original.id}/dubblett`, { original: dup.id });
   assert.equal(cycle.status, 409);
   assert.ok(text(cycle.body).includes('dubbletter av varandra'));
