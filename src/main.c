@@ -293,8 +293,6 @@ static int cmd_serve(options *o)
 	const char *security_headers[14];
 	sigset_t stop;
 
-	security_headers_build(&o->cfg, security_headers);
-
 	ensure_sqlite_folder(o->cfg.database);
 	mkdir(o->cfg.data_dir, 0750);
 	mkdir(o->cfg.upload_dir, 0700);
@@ -303,6 +301,8 @@ static int cmd_serve(options *o)
 		free(err);
 		return 1;
 	}
+	/* After app_open(): its failure returns before `out`, which frees headers[1]. */
+	security_headers_build(&o->cfg, security_headers);
 	if (strcmp(o->cfg.access_log, "-") == 0)
 		log = stderr;
 	else if (*o->cfg.access_log && (log = fopen(o->cfg.access_log, "a")) == NULL) {
