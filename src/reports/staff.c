@@ -392,8 +392,11 @@ static int template_choices(http_req *r, json_t *d, int64_t chosen)
 	if (n < 0)
 		return -1;
 	json_t *items = json_array();
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		choice_add(items, arena_printf(r->arena, "%lld", (long long)list[i].id), list[i].title, list[i].id == chosen);
+		/* The text too, for site.js to fill it in at once (the button does it without JavaScript). */
+		json_object_set_new(json_array_get(items, (size_t)i), "text", json_string(list[i].body));
+	}
 	json_object_set_new(d, "templates", items);
 	return 0;
 }

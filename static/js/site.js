@@ -9,6 +9,21 @@
       event.preventDefault();
     }
   });
+  // A select with data-fill="ID" puts its chosen option's data-text into the
+  // field ID at once (e.g. a response template); the form's own button does
+  // the same through the server without JavaScript.
+  document.addEventListener('change', function (event) {
+    var select = event.target;
+    var id = select.getAttribute && select.getAttribute('data-fill');
+    if (!id || select.selectedIndex < 0) {
+      return;
+    }
+    var text = select.options[select.selectedIndex].getAttribute('data-text');
+    var field = document.getElementById(id);
+    if (field && text !== null) {
+      field.value = text;
+    }
+  });
   // Move focus to an error summary so screen-reader users hear it at once.
   document.addEventListener('DOMContentLoaded', function () {
     var summary = document.querySelector('.error-summary');

@@ -61,7 +61,10 @@ test('a handläggare filters, assigns, uses a template and closes a report; the 
     assert.equal((await b.page.textContent('#unit')).trim(), 'Gatuenheten');
     await b.fill({ '#polis_note': 'Lampan verkar sönderslagen med flit.' });
     await b.click('main form[action$="/polisen"] button[type="submit"]');
+    // With JavaScript, choosing the template fills the text at once ...
     await b.page.selectOption('#mall', { label: 'Lampa bytt' });
+    assert.equal(await b.page.inputValue('#public_text'), TEMPLATE);
+    // ... and the button (the way without JavaScript) does it through the server.
     await b.click('#use-template');
     assert.equal(await b.page.inputValue('#public_text'), TEMPLATE);
     await b.page.selectOption('#status-select', 'fixed');
