@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib.sh — what bench/run.sh and bench/reports.sh share: the temp dir
 # and the processes stopped on exit, starting and waiting for servers, curl
 # helpers, nginx serving a copy of trygg's bytes, bare_mhd, reading wrk's
@@ -198,14 +199,16 @@ build_bare_mhd() {
 }
 
 # Starts bare_mhd answering with the captured FILE (from DOCROOT); sets
-# BARE_PID and BARE_URL (no trailing slash).
+# STARTED_BARE_PID and STARTED_BARE_URL (no trailing slash).
 bare_mhd_start() {
 	local docroot=$1 file=$2 cores=$3 connection_limit=$4 per_ip_limit=$5
 	start_background "$TMP/bare-$file.log" build/bench/bare_mhd --listen 127.0.0.1:0 \
 		--body "$docroot/$file" --content-type "$(cat "$TMP/$file.content-type")" --headers "$TMP/$file.headers" \
 		--threads "$cores" --connection-limit "$connection_limit" --per-ip-limit "$per_ip_limit"
-	BARE_PID=$STARTED_PID
-	BARE_URL="http://127.0.0.1:$(wait_for_serving "$TMP/bare-$file.log" "$STARTED_PID" "bare_mhd for $file")"
+	# shellcheck disable=SC2034 # read by the caller
+	STARTED_BARE_PID=$STARTED_PID
+	# shellcheck disable=SC2034 # read by the caller
+	STARTED_BARE_URL="http://127.0.0.1:$(wait_for_serving "$TMP/bare-$file.log" "$STARTED_PID" "bare_mhd for $file")"
 }
 
 # Prints "requests/s p99-in-ms errors" from wrk's --latency output in FILE.

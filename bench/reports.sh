@@ -129,10 +129,10 @@ nginx_start "$TMP/docroot" "$TMP/locations" "${PAGE_URL[lista]}" "$CORES" "$CONN
 declare -A URL BARE_PIDS RESPONSE_BYTES
 for page in "${PAGES[@]}"; do
 	bare_mhd_start "$TMP/docroot" "${PAGE_FILE[$page]}" "$CORES" "$CONNECTION_LIMIT" "$PER_IP_LIMIT"
-	BARE_PIDS[$page]=$BARE_PID
+	BARE_PIDS[$page]=$STARTED_BARE_PID
 	URL[trygg $page]=$TRYGG_URL${PAGE_URL[$page]}
 	URL[nginx $page]=$NGINX_URL${PAGE_URL[$page]}
-	URL[bare_mhd $page]=$BARE_URL${PAGE_URL[$page]}
+	URL[bare_mhd $page]=$STARTED_BARE_URL${PAGE_URL[$page]}
 	for server in nginx bare_mhd; do
 		fetch "${URL[$server $page]}" "$TMP/check" || die "$server did not answer ${PAGE_URL[$page]} with 200"
 		cmp -s "$TMP/check" "$TMP/docroot/${PAGE_FILE[$page]}" || die "$server's copy of ${PAGE_URL[$page]} differs"
@@ -210,8 +210,12 @@ REPORTS_BEFORE=$(sqlite3 "$TMP/trygg.db" 'SELECT COUNT(*) FROM reports' 2>/dev/n
 read -r POST_RPS POST_P99 POST_ERRORS < <(measure "$OUT/reports-wrk-trygg-post.txt" "$POST_CONNECTIONS" \
 	-s "$TMP/post.lua" "$TRYGG_URL")
 REPORTS_AFTER=$(sqlite3 "$TMP/trygg.db" 'SELECT COUNT(*) FROM reports' 2>/dev/null || echo 0)
-read -r _ VMHWM_KB _ < <(grep '^VmHWM:' "/proc/$TRYGG_PID/status")
-read -r _ VMRSS_KB _ < <(grep '^VmRSS:' "/proc/$TRYGG_PID/status")
+# Prints the field NAME of trygg's /proc status (in kB) as MiB.
+trygg_memory() {
+	awk -v name="$1:" '$1 == name { printf "%.1f", $2 / 1024 }' "/proc/$TRYGG_PID/status"
+}
+MEMORY="peak (VmHWM) $(trygg_memory VmHWM) MiB, now (VmRSS) $(trygg_memory VmRSS) MiB, of which private
+    (RssAnon) $(trygg_memory RssAnon) MiB and shared library and file pages (RssFile) $(trygg_memory RssFile) MiB"
 
 # The loop writes to the same file, trygg idle beside it.
 echo "bench:   plain C loop, same rows, same durability" >&2
@@ -255,9 +259,9 @@ printf '%-44s %10s %9s %7s\n' "plain C loop (reports_gen loop)" "$LOOP_RPS" - -
 echo "trygg/loop: $(ratio "$POST_RPS" "$LOOP_RPS") (target ≥ 0.80); reports stored by the POST run" \
 	"(warm-up included): $((REPORTS_AFTER - REPORTS_BEFORE))"
 echo
-echo "(c) memory of the serving trygg after (a) and (b): peak (VmHWM) $(awk -v kb="$VMHWM_KB" 'BEGIN { printf "%.1f", kb / 1024 }') MiB," \
-	"now (VmRSS) $(awk -v kb="$VMRSS_KB" 'BEGIN { printf "%.1f", kb / 1024 }') MiB (target ≤ 30 MB);" \
-	"nginx master + workers $(peak_rss "$NGINX_PID" $(ps -o pid= --ppid "$NGINX_PID")), bare_mhd $(peak_rss "${BARE_PIDS[bbox]}")"
+echo "(c) memory of the serving trygg after (a) and (b) (target ≤ 30 MB): $MEMORY"
+# shellcheck disable=SC2046 # one pid per word
+echo "    peak of nginx master + workers $(peak_rss "$NGINX_PID" $(ps -o pid= --ppid "$NGINX_PID")), of bare_mhd $(peak_rss "${BARE_PIDS[bbox]}")"
 for row in "${ROWS[@]}"; do
 	if [[ ${ERRORS[$row]} != 0 ]]; then
 		echo "warning: $row had ${ERRORS[$row]} errors (see $OUT/reports-wrk-${row// /-}.txt); its figures are not comparable"

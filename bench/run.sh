@@ -93,8 +93,8 @@ URL[nginx]=$NGINX_URL
 declare -A BARE_PID BARE_URL
 for page in "${PAGES[@]}"; do
 	bare_mhd_start "$TMP/docroot" "${PAGE_FILE[$page]}" "$CORES" "$CONNECTION_LIMIT" "$PER_IP_LIMIT"
-	BARE_PID[$page]=$BARE_PID
-	BARE_URL[$page]=$BARE_URL
+	BARE_PID[$page]=$STARTED_BARE_PID
+	BARE_URL[$page]=$STARTED_BARE_URL
 done
 
 # Prints the URL that SERVER answers PAGE on.
