@@ -188,6 +188,16 @@ EOF
 	done
 }
 
+# Builds build/trygg and the translations it loads.
+build_trygg() {
+	local po mo_files=()
+	for po in po/*.po; do
+		[[ -e $po ]] && mo_files+=("build/locale/$(basename "$po" .po).mo")
+	done
+	make --no-print-directory build/trygg "${mo_files[@]}" >"$TMP/make.log" 2>&1 ||
+		{ tail -n 30 "$TMP/make.log" >&2; die "cannot build build/trygg"; }
+}
+
 # Builds build/bench/bare_mhd when bench/bare_mhd.c is newer.
 build_bare_mhd() {
 	mkdir -p build/bench

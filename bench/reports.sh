@@ -62,12 +62,7 @@ bench_init reports
 
 # ---- 1. build; the database with REPORTS reports ----
 
-mo_files=()
-for po in po/*.po; do
-	[[ -e $po ]] && mo_files+=("build/locale/$(basename "$po" .po).mo")
-done
-make --no-print-directory build/trygg "${mo_files[@]}" >"$TMP/make.log" 2>&1 ||
-	{ tail -n 30 "$TMP/make.log" >&2; die "cannot build build/trygg"; }
+build_trygg
 build_bare_mhd
 if [[ ! -x $OUT/reports_gen || bench/reports_gen.c -nt $OUT/reports_gen ]]; then
 	cc -std=c17 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o "$OUT/reports_gen" bench/reports_gen.c \

@@ -63,23 +63,21 @@ static unsigned rng_below(unsigned n)
 typedef struct area_box {
 	int64_t id;
 	double min_lon, min_lat, max_lon, max_lat;
-	double weight;
 } area_box;
 
 typedef struct category_row {
 	int64_t id;
 	char code[64];
-	double weight;
 } category_row;
 
 typedef struct gen_state {
 	sqlite3 *db;
 	area_box areas[AREAS_MAX];
+	double area_weights[AREAS_MAX];
 	size_t area_count;
-	double area_total;
 	category_row categories[CATEGORIES_MAX];
+	double category_weights[CATEGORIES_MAX];
 	size_t category_count;
-	double category_total;
 	sqlite3_stmt *insert_report, *insert_update;
 } gen_state;
 
@@ -157,8 +155,7 @@ static int load_lists(gen_state *g)
 		a->max_lon = sqlite3_column_double(s, 3);
 		a->max_lat = sqlite3_column_double(s, 4);
 		/* Denser, central areas report more: weight by an arbitrary but fixed factor. */
-		a->weight = 1.0 + (double)(a->id % 4);
-		g->area_total += a->weight;
+		g->area_weights[g->area_count - 1] = 1.0 + (double)(a->id % 4);
 	}
 	sqlite3_finalize(s);
 	if (sqlite3_prepare_v2(g->db, SQL_CATEGORIES, -1, &s, NULL) != SQLITE_OK)
@@ -167,11 +164,11 @@ static int load_lists(gen_state *g)
 		category_row *c = &g->categories[g->category_count++];
 		c->id = sqlite3_column_int64(s, 0);
 		snprintf(c->code, sizeof(c->code), "%s", (const char *)sqlite3_column_text(s, 1));
-		c->weight = 1;
+		double *weight = &g->category_weights[g->category_count - 1];
+		*weight = 1;
 		for (size_t i = 0; i < sizeof(category_texts) / sizeof(category_texts[0]); i++)
 			if (strcmp(category_texts[i].code, c->code) == 0)
-				c->weight = category_texts[i].weight;
-		g->category_total += c->weight;
+				*weight = category_texts[i].weight;
 	}
 	sqlite3_finalize(s);
 	if (g->area_count == 0 || g->category_count == 0) {
@@ -184,26 +181,29 @@ static int load_lists(gen_state *g)
 	return 0;
 }
 
+/* An index below n, each i drawn with probability weights[i] / their sum. */
+static size_t pick_weighted(const double *weights, size_t n)
+{
+	double total = 0, x;
+	for (size_t i = 0; i < n; i++)
+		total += weights[i];
+	x = rng_unit() * total;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (x < weights[i])
+			return i;
+		x -= weights[i];
+	}
+	return n - 1;
+}
+
 static const area_box *pick_area(const gen_state *g)
 {
-	double x = rng_unit() * g->area_total;
-	for (size_t i = 0; i < g->area_count; i++) {
-		if (x < g->areas[i].weight)
-			return &g->areas[i];
-		x -= g->areas[i].weight;
-	}
-	return &g->areas[g->area_count - 1];
+	return &g->areas[pick_weighted(g->area_weights, g->area_count)];
 }
 
 static const category_row *pick_category(const gen_state *g)
 {
-	double x = rng_unit() * g->category_total;
-	for (size_t i = 0; i < g->category_count; i++) {
-		if (x < g->categories[i].weight)
-			return &g->categories[i];
-		x -= g->categories[i].weight;
-	}
-	return &g->categories[g->category_count - 1];
+	return &g->categories[pick_weighted(g->category_weights, g->category_count)];
 }
 
 static const char *category_text(const category_row *c)
@@ -216,18 +216,10 @@ static const char *category_text(const category_row *c)
 
 static size_t pick_status(int64_t age)
 {
-	double total = 0, x;
-	size_t n = sizeof(statuses) / sizeof(statuses[0]);
-	for (size_t i = 0; i < n; i++)
-		total += age < 7 * 86400 ? statuses[i].young : age < 60 * 86400 ? statuses[i].middle : statuses[i].old;
-	x = rng_unit() * total;
-	for (size_t i = 0; i < n; i++) {
-		double w = age < 7 * 86400 ? statuses[i].young : age < 60 * 86400 ? statuses[i].middle : statuses[i].old;
-		if (x < w)
-			return i;
-		x -= w;
-	}
-	return 0;
+	double weights[sizeof(statuses) / sizeof(statuses[0])];
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		weights[i] = age < 7 * 86400 ? statuses[i].young : age < 60 * 86400 ? statuses[i].middle : statuses[i].old;
+	return pick_weighted(weights, sizeof(statuses) / sizeof(statuses[0]));
 }
 
 /* A token as Trygg makes them (report_new_token): 26 letters and digits. */

@@ -48,12 +48,7 @@ bench_init bench
 
 # ---- 1. build, database, trygg ----
 
-mo_files=()
-for po in po/*.po; do
-	[[ -e $po ]] && mo_files+=("build/locale/$(basename "$po" .po).mo")
-done
-make --no-print-directory build/trygg "${mo_files[@]}" >"$TMP/make.log" 2>&1 ||
-	{ tail -n 30 "$TMP/make.log" >&2; die "cannot build build/trygg"; }
+build_trygg
 build_bare_mhd
 
 mkdir -p "$TMP/data" "$TMP/upload" "$TMP/docroot"
