@@ -221,6 +221,22 @@ bare_mhd_start() {
 	STARTED_BARE_URL="http://127.0.0.1:$(wait_for_serving "$TMP/bare-$file.log" "$STARTED_PID" "bare_mhd for $file")"
 }
 
+# Waits until process PID has used less than 2 % of a core for half a second
+# (at most 60 s). A server keeps working through the requests of a run's
+# connections after wrk has closed them; the next run must not pay for those.
+wait_idle() {
+	local pid=$1 i before after ticks
+	ticks=$(getconf CLK_TCK)
+	after=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) || return 0
+	for ((i = 0; i < 120; i++)); do
+		sleep 0.5
+		before=$after
+		after=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) || return 0
+		((after - before <= ticks / 100)) && return 0
+	done
+	echo "bench: process $pid was still busy after 60 s" >&2
+}
+
 # Prints "requests/s p99-in-ms errors" from wrk's --latency output in FILE.
 wrk_summary() {
 	awk '
