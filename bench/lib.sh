@@ -112,7 +112,7 @@ capture_page() {
 }
 
 # Prints nginx's location block for PAGE served from the captured FILE: same
-# Content-Type, same headers. EXACT=1 matches the path exactly (location =).
+# Content-Type, same headers, matching the path exactly (location =).
 nginx_location() {
 	local page=$1 file=$2 line name value content_type
 	content_type=$(cat "$TMP/$file.content-type")

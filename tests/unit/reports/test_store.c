@@ -215,6 +215,54 @@ static void search_filters(void **state)
 	assert_int_equal(n, 1);
 }
 
+typedef struct ids_seen {
+	int64_t ids[8];
+	int n;
+} ids_seen;
+
+static int note_id(void *ud, const report *r)
+{
+	ids_seen *seen = ud;
+	if (seen->n < 8)
+		seen->ids[seen->n] = r->id;
+	seen->n++;
+	return 0;
+}
+
+/* The bbox search of Open311 GET requests (migrations/0011 gives it its own
+ * index): only points inside, newest first, within the time window, paged. */
+static void search_bbox_newest_first(void **state)
+{
+	fixture *f = fixture_of(state);
+	const int64_t t = 1800000000;
+	int64_t inside_old = add(f, "klotter", 57.740, t);
+	add(f, "klotter", 57.760, t + 10); /* north of the box */
+	int64_t inside_new = add(f, "gatubelysning", 57.741, t + 20);
+	int64_t inside_newest = add(f, "nedskrapning", 57.742, t + 30);
+	report_query q = { .start = t, .end = INT64_MAX, .updated_after = INT64_MIN, .updated_before = INT64_MAX,
+			   .codes = "", .open = -1, .bbox = true, .min_lat = 57.735, .max_lat = 57.745, .min_lon = 12.05,
+			   .max_lon = 12.15, .limit = 10 };
+	ids_seen seen = { 0 };
+	assert_int_equal(report_search(f->c, f->a, &q, note_id, &seen), 0);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.ids[0], inside_newest);
+	assert_int_equal(seen.ids[1], inside_new);
+	assert_int_equal(seen.ids[2], inside_old);
+	q.start = t + 5; /* the oldest falls out of the window */
+	q.limit = 1;
+	q.offset = 1;
+	seen = (ids_seen){ 0 };
+	assert_int_equal(report_search(f->c, f->a, &q, note_id, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.ids[0], inside_new);
+	q.min_lon = 12.2; /* the points lie at longitude 12.1 */
+	q.max_lon = 12.3;
+	q.offset = 0;
+	seen = (ids_seen){ 0 };
+	assert_int_equal(report_search(f->c, f->a, &q, note_id, &seen), 0);
+	assert_int_equal(seen.n, 0);
+}
+
 static void personal_data_erased_after_retention(void **state)
 {
 	fixture *f = fixture_of(state);
@@ -249,7 +297,7 @@ static void personal_data_erased_after_retention(void **state)
 #define STORE_TEST(fn, backend) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, backend)
 #define STORE_TESTS(backend)                                                                                  \
 	STORE_TEST(counts_by_category_area_month_status, backend), STORE_TEST(search_filters, backend),          \
-		STORE_TEST(personal_data_erased_after_retention, backend)
+		STORE_TEST(search_bbox_newest_first, backend), STORE_TEST(personal_data_erased_after_retention, backend)
 
 int main(void)
 {
