@@ -103,6 +103,7 @@ fuzz:
 
 bench: build/trygg $(MO_FILES)
 	@bash bench/run.sh
+	@bash bench/reports.sh
 
 clean:
 	rm -rf build

@@ -1,7 +1,9 @@
 /*
  * db.c — the connection pool and the dispatch to the backend chosen by the
  * database URL (see db.h). The pool hands out at most pool_size connections
- * and opens them lazily; a thread that finds none free waits.
+ * and opens them lazily; a thread that finds none free waits. On a database
+ * with one writer at a time (SQLite) it also queues the pool's write
+ * transactions on a mutex, so that they wait their turn without polling.
  */
 #include "db/db_backend.h"
 #include "core/util.h"
@@ -20,6 +22,7 @@ struct db {
 	db_conn *free_list; /* idle connections */
 	pthread_mutex_t lock;
 	pthread_cond_t available;
+	pthread_mutex_t write_turn; /* held from db_begin_write() to commit or rollback (one_writer) */
 };
 
 void db_set_error(db_conn *c, const char *fmt, ...)
@@ -48,6 +51,7 @@ db *db_open(const char *url, int pool_size, char **err)
 	d->pool_size = pool_size > 0 ? pool_size : 1;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->available, NULL);
+	pthread_mutex_init(&d->write_turn, NULL);
 	/* Open one connection now so that a wrong URL is reported at once. */
 	db_conn *c = be->connect(url, err);
 	if (c == NULL) {
@@ -55,6 +59,7 @@ db *db_open(const char *url, int pool_size, char **err)
 		return NULL;
 	}
 	c->be = be;
+	c->pool = d;
 	d->open_count = 1;
 	d->free_list = c;
 	return d;
@@ -89,6 +94,7 @@ void db_close(db *d)
 	}
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->available);
+	pthread_mutex_destroy(&d->write_turn);
 	free(d->url);
 	free(d);
 }
@@ -129,6 +135,7 @@ db_conn *db_acquire(db *d)
 			return NULL;
 		}
 		c->be = d->be;
+		c->pool = d;
 	}
 	return c;
 }
@@ -163,9 +170,27 @@ int db_begin_read(db_conn *c)
 	return db_transaction_sql(c, c->be->begin_read_sql, true);
 }
 
+/* Gives back the pool's write turn when c holds it. */
+static void write_turn_end(db_conn *c)
+{
+	if (c->holds_write_turn) {
+		c->holds_write_turn = false;
+		pthread_mutex_unlock(&c->pool->write_turn);
+	}
+}
+
 int db_begin_write(db_conn *c)
 {
-	return db_transaction_sql(c, c->be->begin_write_sql, true);
+	/* A second BEGIN on the same connection is the database's error to report, not a deadlock. */
+	if (c->be->one_writer && c->pool && !c->holds_write_turn && !c->in_transaction) {
+		pthread_mutex_lock(&c->pool->write_turn);
+		c->holds_write_turn = true;
+	}
+	if (db_transaction_sql(c, c->be->begin_write_sql, true) != 0) {
+		write_turn_end(c);
+		return -1;
+	}
+	return 0;
 }
 
 int db_commit(db_conn *c)
@@ -174,6 +199,7 @@ int db_commit(db_conn *c)
 		db_rollback(c);
 		return -1;
 	}
+	write_turn_end(c);
 	return 0;
 }
 
@@ -184,6 +210,7 @@ int db_rollback(db_conn *c)
 	memcpy(saved, c->errmsg, sizeof(saved));
 	int rc = c->be->exec(c, "ROLLBACK");
 	c->in_transaction = false;
+	write_turn_end(c);
 	memcpy(c->errmsg, saved, sizeof(saved));
 	return rc;
 }

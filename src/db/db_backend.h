@@ -14,8 +14,10 @@ struct db_backend;
 
 struct db_conn {
 	const struct db_backend *be;
+	struct db *pool;           /* the pool this connection belongs to (not owned) */
 	struct db_conn *next_free; /* pool free list, owned by db.c */
 	bool in_transaction;
+	bool holds_write_turn;     /* holds pool->write_turn (one_writer backends) */
 	bool conflict;             /* last error was a uniqueness violation */
 	char errmsg[512];
 	/* Prepared statements by SQL text, owned by db.c (db_prepare). */
@@ -61,6 +63,10 @@ struct db_backend {
 	const char *begin_read_sql;
 	/* SQL that opens a writing transaction ("BEGIN IMMEDIATE" / "BEGIN"). */
 	const char *begin_write_sql;
+	/* The database lets one writer in at a time (SQLite): db.c then queues the
+	 * pool's writers on a mutex, instead of letting all but one fail to get
+	 * the lock and poll for it in sleeps of up to 100 ms (the busy timeout). */
+	bool one_writer;
 	/* Takes and gives back the lock that serialises migrations across processes. */
 	int (*lock_migrations)(db_conn *c);
 	int (*unlock_migrations)(db_conn *c);

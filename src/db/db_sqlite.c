@@ -236,6 +236,7 @@ const struct db_backend db_sqlite_backend = {
 	.exec = sqlite_exec,
 	.begin_read_sql = "BEGIN",
 	.begin_write_sql = "BEGIN IMMEDIATE",
+	.one_writer = true,
 	.lock_migrations = sqlite_lock_migrations,
 	.unlock_migrations = sqlite_unlock_migrations,
 	.type_id = "INTEGER PRIMARY KEY AUTOINCREMENT",

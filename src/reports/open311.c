@@ -208,7 +208,17 @@ typedef struct list_state {
 	json_t *list;
 	bool extensions;
 	int failed;
+	const char *agency; /* the municipality's name, read once per answer (NULL: not yet) */
 } list_state;
+
+/* The agency_responsible of every request in one answer: one settings read,
+ * not one per request listed. */
+static const char *agency_of(list_state *st)
+{
+	if (st->agency == NULL)
+		st->agency = web_setting(st->r, "municipality_name", "");
+	return st->agency;
+}
 
 static int add_note(void *ud, const report_update *u)
 {
@@ -245,7 +255,7 @@ static json_t *request_json(list_state *st, const report *rep)
 	json_object_set_new(o, "service_name", json_string(report_english(r) ? rep->category_name_en : rep->category_name_sv));
 	json_object_set_new(o, "service_code", json_string(rep->category_code));
 	json_object_set_new(o, "description", json_string(rep->description));
-	json_object_set_new(o, "agency_responsible", json_string(web_setting(r, "municipality_name", "")));
+	json_object_set_new(o, "agency_responsible", json_string(agency_of(st)));
 	json_object_set_new(o, "service_notice", json_string(""));
 	json_object_set_new(o, "requested_datetime", json_string(report_iso_time(a, rep->requested_at)));
 	json_object_set_new(o, "updated_datetime", json_string(report_iso_time(a, rep->updated_at)));
@@ -271,7 +281,7 @@ static json_t *request_json(list_state *st, const report *rep)
 			json_array_append_new(list, json_string(ids[i] > 0 ? photo_url(r, ids[i], false) : urls[i]));
 		json_object_set_new(ext, "photos", list);
 		json_object_set_new(o, "extended_attributes", ext);
-		list_state notes = { r, json_array(), false, 0 };
+		list_state notes = { r, json_array(), false, 0, NULL };
 		if (report_public_updates(web_db(r), a, rep->id, 0, INT64_MAX, 1000, add_note, &notes) != 0)
 			st->failed = 1;
 		json_object_set_new(o, "notes", notes.list);
@@ -427,7 +437,7 @@ static bool wants_extensions(http_req *r)
 static int requests_list(api *x)
 {
 	http_req *r = x->r;
-	list_state st = { r, json_array(), wants_extensions(r), 0 };
+	list_state st = { r, json_array(), wants_extensions(r), 0, NULL };
 	const char *ids = param(r, "service_request_id");
 	if (ids)
 		return list_by_ids(x, &st, ids);
@@ -459,7 +469,7 @@ static int api_request_one(http_req *r)
 		return api_error(&x, 500, "database error");
 	if (rc == 0)
 		return api_error(&x, 404, "service_request_id not found");
-	list_state st = { r, json_array(), wants_extensions(r), 0 };
+	list_state st = { r, json_array(), wants_extensions(r), 0, NULL };
 	add_request(&st, &rep);
 	return api_send(&x, 200, "service_requests", st.list);
 }
@@ -511,7 +521,7 @@ static int request_updates(api *x)
 		end = INT64_MAX;
 	if (!has_start)
 		start = (has_end ? end : web_now()) - REPORT_DEFAULT_DAYS * 86400LL;
-	list_state st = { r, json_array(), false, 0 };
+	list_state st = { r, json_array(), false, 0, NULL };
 	if (report_public_updates(web_db(r), r->arena, 0, start, end, REPORT_PAGE_SIZE_MAX, add_update, &st) != 0) {
 		json_decref(st.list);
 		return api_error(x, 500, "database error");
