@@ -395,19 +395,19 @@ static json_t *item_json(http_req *r, const answer_ctx *x, const survey_item *it
 		json_object_set_new(o, "is_number", json_true());
 		json_object_set_new(o, "value", json_string(typed ? typed : a && a->has_code
 		                                                ? arena_printf(r->arena, "%lld", (long long)a->code) : ""));
-		json_object_set_new(o, "first_id", json_string(arena_printf(r->arena, "q-%s", code)));
+		json_object_set_new(o, "first_id", json_string(arena_printf(r->arena, "q-%s-input", code)));
 		break;
 	case SURVEY_TEXT:
 		json_object_set_new(o, "is_text", json_true());
 		json_object_set_new(o, "value", json_string(typed ? typed : a && a->text ? a->text : ""));
 		json_object_set_new(o, "max", json_integer((json_int_t)it->max_chars));
-		json_object_set_new(o, "first_id", json_string(arena_printf(r->arena, "q-%s", code)));
+		json_object_set_new(o, "first_id", json_string(arena_printf(r->arena, "q-%s-input", code)));
 		break;
 	case SURVEY_AREA: {
 		json_t *areas = survey_areas_json(r, a ? a->area_id : 0);
 		json_object_set_new(o, "is_area", json_true());
 		json_object_set_new(o, "areas", areas ? areas : json_array());
-		json_object_set_new(o, "first_id", json_string(arena_printf(r->arena, "q-%s", code)));
+		json_object_set_new(o, "first_id", json_string(arena_printf(r->arena, "q-%s-input", code)));
 		break;
 	}
 	case SURVEY_PLACE:
