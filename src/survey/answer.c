@@ -421,6 +421,16 @@ static json_t *item_json(http_req *r, const answer_ctx *x, const survey_item *it
 	return o;
 }
 
+/* "Del 2 av 6" in the request's language. */
+static const char *progress_text(http_req *r, size_t n, size_t total)
+{
+	const char *t = T(r, "Del {n} av {total}");
+	const char *a = strstr(t, "{n}"), *b = a ? strstr(a, "{total}") : NULL;
+	if (a == NULL || b == NULL)
+		return arena_printf(r->arena, "%zu / %zu", n, total);
+	return arena_printf(r->arena, "%.*s%zu%.*s%zu%s", (int)(a - t), t, n, (int)(b - a - 3), a + 3, total, b + 7);
+}
+
 /*
  * Renders section n (1-based) with answers; errors[i] (may be NULL) is the
  * message for q->items[i], typed what was typed into number and text fields
@@ -474,6 +484,7 @@ static int section_render(http_req *r, answer_ctx *x, size_t n, int status, cons
 	json_object_set_new(d, "items", items);
 	json_object_set_new(d, "number", json_integer((json_int_t)n));
 	json_object_set_new(d, "total", json_integer((json_int_t)q->section_count));
+	json_object_set_new(d, "progress", json_string(progress_text(r, n, q->section_count)));
 	json_object_set_new(d, "section_title", json_string(survey_text_get(&sec->title, lang(r))));
 	const char *intro = survey_text_get(&sec->intro, lang(r));
 	if (*intro)

@@ -10,13 +10,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, DEMO } from '../lib/rig.mjs';
 import { Client, login, setCookie } from '../lib/client.mjs';
-import { forms, text } from '../lib/html.mjs';
+import { forms, text, csrfToken } from '../lib/html.mjs';
 import { createRound } from '../lib/survey_round.mjs';
 
 let server, round, openRound, areaId;
 
 before(async () => {
-  server = await startServer({ demo: true });
+  // trust_proxy: a test can say it came over https (X-Forwarded-Proto) for the cookie's Secure flag.
+  server = await startServer({ demo: true, config: { trust_proxy: 'true' } });
   round = await createRound(server, { slug: 'svar-2026', codes: 6 });
   openRound = await createRound(server, { slug: 'oppen-2026', openLink: true });
   areaId = Number((await server.sql("SELECT MIN(id) FROM areas WHERE kind = 'area' AND retired_at IS NULL")).trim());
@@ -276,6 +277,49 @@ test('the open link: a start button, a response without a code; a code-only roun
   const token = await c.csrf(base(round.slug));
   const refused = await c.post(`${base(round.slug)}/starta`, { csrf: token });
   assert.equal(refused.status, 403);
+});
+
+test('in English: the questionnaire\'s texts and the pages follow the language switch', async () => {
+  const c = new Client(server.url, { lang: 'en' });
+  const start = await c.get(base(openRound.slug));
+  assert.match(text(start.body), /Your answers help the municipality/);
+  assert.match(text(start.body), /Start answering/);
+  await c.submit(base(openRound.slug), {}, { page: start, action: '/starta' });
+  const page = await c.get(`${base(openRound.slug)}/del/1`);
+  assert.match(text(page.body), /Part 1 of 6/);
+  assert.match(text(page.body), /Don't know/);
+  assert.match(page.body, /<html lang="en">/);
+});
+
+test('over https the resume cookie is Secure; a round that closes meanwhile refuses the next save', async () => {
+  const c = new Client(server.url);
+  const https = { 'X-Forwarded-Proto': 'https' };
+  const page = await c.get(base(openRound.slug), { headers: https });
+  const res = await c.post(`${base(openRound.slug)}/starta`, { csrf: csrfToken(page.body) },
+    { headers: { ...https, Origin: `https://127.0.0.1:${server.port}` } });
+  assert.equal(res.status, 200, text(res.body).slice(0, 300));
+  assert.match(setCookie(res, 'trygg-svar'), /; Secure/);
+
+  const late = await createRound(server, { slug: 'sen-2026', openLink: true });
+  const l = new Client(server.url);
+  await l.submit(base(late.slug), {}, { action: '/starta' });
+  const section = await l.get(`${base(late.slug)}/del/1`);
+  await server.sql(`UPDATE survey_rounds SET status = 'closed' WHERE id = ${late.id}`);
+  const refused = await l.submit(`${base(late.slug)}/del/1`, { 'problem.klotter': '1', go: 'next' }, { page: section });
+  assert.equal(refused.status, 409);
+  assert.match(text(refused.body), /stängd/);
+  assert.equal((await server.sql(`SELECT COUNT(*) FROM survey_answers a JOIN survey_responses r ON r.id = a.response_id WHERE r.round_id = ${late.id}`)).trim(), '0');
+});
+
+test('submitting without the required answers: the review page says which, linked, and nothing is sent', async () => {
+  const c = new Client(server.url);
+  await c.submit(base(openRound.slug), {}, { action: '/starta' });
+  const review = await c.get(`${base(openRound.slug)}/granska`);
+  assert.match(text(review.body), /Inget svar/);
+  const res = await c.submit(`${base(openRound.slug)}/granska`, {}, { page: review, action: '/skicka' });
+  assert.equal(res.status, 422);
+  assert.match(res.body, /<a href="#r-bakgrund.alder">Frågan måste besvaras.<\/a>/);
+  assert.equal((await server.sql(`SELECT COUNT(*) FROM survey_responses WHERE round_id = ${openRound.id} AND status = 'complete'`)).trim(), '1');
 });
 
 test('staff entry: roles; errors beside their fields with the input kept; routing; save with a number; undo', async () => {
