@@ -24,6 +24,7 @@
  */
 #include "survey/survey.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "areas/area.h"
@@ -59,6 +60,24 @@ static const char *lang(http_req *r)
 static const char *round_title(http_req *r, const survey_round *round)
 {
 	return strcmp(lang(r), "en") == 0 && round->title_en && *round->title_en ? round->title_en : round->title_sv;
+}
+
+/* A resume code as typed (any case, blanks, dashes) in its printed form,
+ * XXXX-XXXX-XXXX, so that only that form reaches the cookie (in r's arena). */
+static const char *canonical_token(http_req *r, const char *typed)
+{
+	char out[SURVEY_CODE_TEXT_SIZE];
+	size_t n = 0, k = 0;
+	for (const char *p = typed; *p && k + 1 < sizeof out; p++) {
+		if (*p == ' ' || *p == '-' || *p == '\t')
+			continue;
+		if (n > 0 && n % 4 == 0)
+			out[k++] = '-';
+		out[k++] = (char)toupper((unsigned char)*p);
+		n++;
+	}
+	out[k] = '\0';
+	return arena_strdup(r->arena, out);
 }
 
 /* Sets (token) or removes (NULL) the resume cookie, limited to the round's
@@ -234,6 +253,16 @@ static int start_new(http_req *r, answer_ctx *x, int64_t code_id)
 	return started_page(r, x, token, false);
 }
 
+#define RATE_LIMITED N_("Du har provat många koder på kort tid. Vänta en stund och försök igen.")
+
+/* Counts a try of a one-time or resume code (form or link) against the
+ * limit. Every try counts, right or wrong: otherwise the limit would not slow
+ * down guessing. 0 allowed, 1 limited, -1 database error. */
+static int code_rate_limited(http_req *r)
+{
+	return web_rate_limit(r, "survey-code", CODE_RATE_MAX, CODE_RATE_WINDOW_SECONDS);
+}
+
 /* A code form that failed: the start page again with message beside the field. */
 static int code_refused(http_req *r, answer_ctx *x, int status, const char *code, const char *message)
 {
@@ -255,12 +284,11 @@ static int code_submit(http_req *r)
 		return code_refused(r, &x, 400, code, T(r, "Skriv koden från brevet, eller din fortsättningskod."));
 	if (webform_chars(code) > 40 || webform_has_control(code, false))
 		return code_refused(r, &x, 422, "", T(r, "Koden finns inte. Kontrollera att du har skrivit den som den står."));
-	/* Every try counts, right or wrong: otherwise the limit would not slow down guessing. */
-	int limited = web_rate_limit(r, "survey-code", CODE_RATE_MAX, CODE_RATE_WINDOW_SECONDS);
+	int limited = code_rate_limited(r);
 	if (limited < 0)
 		return webform_failed(r, NULL);
 	if (limited)
-		return code_refused(r, &x, 429, code, T(r, "Du har provat många koder på kort tid. Vänta en stund och försök igen."));
+		return code_refused(r, &x, 429, code, T(r, RATE_LIMITED));
 
 	db_conn *c = web_db(r);
 	int64_t code_id = 0;
@@ -295,7 +323,7 @@ static int code_submit(http_req *r)
 		return webform_failed(r, NULL);
 	if (rc == 0)
 		return code_refused(r, &x, 422, code, T(r, "Koden finns inte. Kontrollera att du har skrivit den som den står."));
-	set_resume_cookie(r, &x, code);
+	set_resume_cookie(r, &x, canonical_token(r, code));
 	x.has_progress = true;
 	if (survey_progress_answers(c, r->arena, x.progress.id, &x.answers, &x.answer_count) != 0)
 		return webform_failed(r, NULL);
@@ -321,18 +349,18 @@ static int resume_link(http_req *r)
 	int rc = load(r, &x, false);
 	if (rc)
 		return rc;
-	int limited = web_rate_limit(r, "survey-code", CODE_RATE_MAX, CODE_RATE_WINDOW_SECONDS);
+	int limited = code_rate_limited(r);
 	if (limited < 0)
 		return webform_failed(r, NULL);
 	if (limited)
-		return web_error(r, 429, T(r, "Du har provat många koder på kort tid. Vänta en stund och försök igen."));
+		return web_error(r, 429, T(r, RATE_LIMITED));
 	const char *token = http_param(r, "token");
 	rc = survey_progress_by_token(web_db(r), x.round.id, token, &x.progress);
 	if (rc < 0)
 		return webform_failed(r, NULL);
 	if (rc == 0)
 		return web_error(r, 404, T(r, "Länken leder inte till några påbörjade svar. Svaren kan redan vara inskickade."));
-	set_resume_cookie(r, &x, token);
+	set_resume_cookie(r, &x, canonical_token(r, token));
 	x.has_progress = true;
 	if (survey_progress_answers(web_db(r), r->arena, x.progress.id, &x.answers, &x.answer_count) != 0)
 		return webform_failed(r, NULL);
@@ -350,7 +378,7 @@ static size_t section_param(const answer_ctx *x, http_req *r)
 	return (size_t)n;
 }
 
-static json_t *item_json(http_req *r, const answer_ctx *x, const survey_item *it, const survey_answer *a,
+static json_t *item_json(http_req *r, const survey_item *it, const survey_answer *a,
                          const char *typed, const char *error, bool hidden)
 {
 	json_t *o = json_object();
@@ -417,7 +445,6 @@ static json_t *item_json(http_req *r, const answer_ctx *x, const survey_item *it
 	case SURVEY_ITEM_TYPE__MAX:
 		break;
 	}
-	(void)x;
 	return o;
 }
 
@@ -455,7 +482,7 @@ static int section_render(http_req *r, answer_ctx *x, size_t n, int status, cons
 		if (from_form && (it->type == SURVEY_NUMBER || it->type == SURVEY_TEXT))
 			typed = http_form(r, it->code) ? http_form(r, it->code) : "";
 		const char *error = errors ? errors[i] : NULL;
-		json_t *o = item_json(r, x, it, a, typed, error, !asked);
+		json_t *o = item_json(r, it, a, typed, error, !asked);
 		if (error)
 			webform_summary_error(d, json_string_value(json_object_get(o, "first_id")), error);
 		if (it->type == SURVEY_PLACE && !has_place) {
