@@ -3,7 +3,8 @@
 // (tests/lib/browser.mjs), a follow-up question appearing at once with
 // JavaScript, the place question answered with the area list, an error
 // summary for a missing required answer, the review page and the thank-you
-// page. Screenshots go to build/screenshots/.
+// page; and the place question answered with a tap on the map (open link).
+// Screenshots go to build/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/rig.mjs';
@@ -11,12 +12,13 @@ import { openBrowser } from '../lib/browser.mjs';
 import { createRound } from '../lib/survey_round.mjs';
 
 const PHONE_375 = { width: 375, height: 740 };
-let server, round;
+let server, round, openRound;
 
 before(async () => {
   // No tile server (the test has no network): the map draws the areas only.
   server = await startServer({ demo: true, config: { map_tile_url: '' } });
   round = await createRound(server, { slug: 'mobil-2026', codes: 1 });
+  openRound = await createRound(server, { slug: 'karta-2026', openLink: true });
 });
 after(async () => {
   await server?.stop();
@@ -94,4 +96,38 @@ test('a resident answers from a phone with a one-time code, through to the thank
     `WHERE r.round_id = ${round.id} AND r.status = 'complete' AND a.item_code IN ('utsatt.ran', 'anmalt.ran') ORDER BY a.item_code`);
   assert.equal(stored.trim(), 'anmalt.ran|2\nutsatt.ran|1');
   assert.equal((await server.sql(`SELECT COUNT(*) FROM survey_codes WHERE round_id = ${round.id} AND used_at IS NOT NULL`)).trim(), '1');
+});
+
+test('the place question with the map: a tap sets the point and chooses its area, and the point is saved', async () => {
+  const b = await openBrowser(server.url, { viewport: PHONE_375, isMobile: true });
+  try {
+    const page = b.page;
+    await b.goto(`/trygghetsundersokning/${openRound.slug}/svara`);
+    await b.click('main form[action$="/starta"] button[type="submit"]');
+    await b.click('text=Börja med första frågan');
+    await b.click('button[value="next"]');
+    assert.match(await page.textContent('.survey-progress'), /Del 2 av 6/);
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-place] .map');
+      return el && !el.hidden && el.querySelectorAll('.leaflet-overlay-pane path').length > 1;
+    }, null, { timeout: 15000 });
+    const map = page.locator('[data-place] .map');
+    await map.scrollIntoViewIfNeeded();
+    const box = await map.boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForFunction(() => document.querySelector('[data-place-status]').textContent.length > 0);
+    const lat = await page.inputValue('input[name="place_lat"]');
+    assert.match(lat, /^57\.\d+$/);
+    const chosen = await page.inputValue('#place_area');
+    assert.ok(chosen, 'the point chose its area in the list');
+    await b.check();
+    await b.screenshot('survey-answer-map-phone');
+    await b.click('button[value="next"]');
+    assert.match(await page.textContent('.survey-progress'), /Del 3 av 6/);
+  } finally {
+    await b.close();
+  }
+  const stored = await server.sql(`SELECT ROUND(a.lat, 3), a.area_id FROM survey_answers a JOIN survey_responses r ON r.id = a.response_id ` +
+    `WHERE r.round_id = ${openRound.id} AND a.item_code = 'trygghet.plats'`);
+  assert.match(stored.trim(), /^57\.\d+\|\d+$/);
 });
