@@ -19,8 +19,13 @@
  * transaction that uses up the code.
  *
  * Nothing identifying is kept: the routes are ROUTE_NO_LOG (no address in
- * the access log), no address or browser is stored, and the rate limit on
- * codes uses web_rate_limit()'s rotating hashes.
+ * the access log), no address or browser is stored, the rate limit on codes
+ * uses web_rate_limit()'s rotating hashes, and the times that could pair a
+ * response with its code are kept to the day (answer_store.c).
+ *
+ * A place question uses the place chooser (templates/partials/place.html,
+ * fields place_*): a section holds at most one of them (the default bank has
+ * one); a second one on the same page would share its fields.
  */
 #include "survey/survey.h"
 
@@ -399,7 +404,8 @@ static json_t *item_json(http_req *r, const survey_item *it, const survey_answer
 		json_object_set_new(o, "show_if_codes", json_string(codes.data ? codes.data : ""));
 		buf_free(&codes);
 	}
-	if (error)
+	/* A place's error is shown by the place chooser itself, beside its list. */
+	if (error && it->type != SURVEY_PLACE)
 		json_object_set_new(o, "error", json_string(error));
 	switch (it->type) {
 	case SURVEY_SINGLE: {

@@ -4,7 +4,10 @@
  * Only hashes of resume codes are stored (survey_code_hash(), the same
  * normalisation as the one-time codes). A submitted response is a new row
  * made by survey_response_insert(): it has no resume hash and no code, so
- * nothing ties it to the letter or the device it came from.
+ * nothing ties it to the letter or the device it came from. Nor do its
+ * times: the code's started_at and used_at and the complete response's
+ * started_at and submitted_at are kept to the day (UTC), because exact times
+ * on both sides would pair a response with its code again.
  */
 #include "survey/answer_store.h"
 
@@ -32,6 +35,12 @@ static const char SQL_ANSWERS_DELETE[] = "DELETE FROM survey_answers WHERE respo
 static const char SQL_TOUCH[] = "UPDATE survey_responses SET updated_at = ? WHERE id = ?";
 static const char SQL_DELETE[] = "DELETE FROM survey_responses WHERE id = ? AND status = 'in_progress'";
 static const char SQL_CODE_USED[] = "UPDATE survey_codes SET used_at = ? WHERE id = ? AND used_at IS NULL";
+
+/* t to the start of its day (UTC). */
+static int64_t day_of(int64_t t)
+{
+	return t - t % 86400;
+}
 
 static int progress_read(db_stmt *s, survey_progress *out)
 {
@@ -107,7 +116,7 @@ int64_t survey_progress_create(db_conn *c, int64_t round_id, int64_t code_id, co
 		s = db_prepare(c, SQL_CODE_STARTED);
 		if (s == NULL)
 			return -1;
-		db_bind_int(s, 1, now);
+		db_bind_int(s, 1, day_of(now));
 		db_bind_int(s, 2, code_id);
 		if (db_step(s) != DB_DONE)
 			return -1;
@@ -204,14 +213,14 @@ int64_t survey_progress_submit(db_conn *c, const survey_questionnaire *q, const 
 	if (gone == 0)
 		goto already;
 	if (p->code_id > 0) {
-		int64_t used = run_ids(c, SQL_CODE_USED, now, p->code_id, true);
+		int64_t used = run_ids(c, SQL_CODE_USED, day_of(now), p->code_id, true);
 		if (used < 0)
 			goto fail;
 		if (used == 0)
 			goto already;
 	}
-	survey_response_meta meta = { .mode = "web", .started_at = p->started_at };
-	int64_t id = survey_response_insert(c, p->round_id, q, &meta, answers, count, now);
+	survey_response_meta meta = { .mode = "web", .started_at = day_of(p->started_at) };
+	int64_t id = survey_response_insert(c, p->round_id, q, &meta, answers, count, day_of(now));
 	if (id < 0 || db_commit(c) != 0)
 		goto fail;
 	return id;

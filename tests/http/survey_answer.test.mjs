@@ -256,6 +256,10 @@ test('review and submit: the response is complete, unlinked from the code, the c
   assert.match(text(thanks.body), /Tack för dina svar/);
   // Nothing ties the answers to the code: it is used, and no response refers to it.
   assert.equal((await server.sql(`SELECT COUNT(*) FROM survey_codes WHERE used_at IS NOT NULL AND round_id = ${round.id}`)).trim(), '1');
+  // Nor do the times: kept to the day on both sides, they cannot pair a response with its code.
+  assert.equal((await server.sql(`SELECT started_at % 86400, used_at % 86400 FROM survey_codes WHERE used_at IS NOT NULL AND round_id = ${round.id}`)).trim(), '0|0');
+  assert.equal((await server.sql(`SELECT started_at % 86400, submitted_at % 86400 FROM survey_responses WHERE round_id = ${round.id} ` +
+    `AND status = 'complete' AND mode = 'web'`)).trim(), '0|0');
   const used = await startWithCode(round.slug, round.codes[4]);
   assert.equal(used.res.status, 409);
   assert.match(text(used.res.body), /Koden har redan använts/);
