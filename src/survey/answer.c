@@ -396,6 +396,7 @@ static json_t *item_json(http_req *r, const survey_item *it, const survey_answer
 		json_object_set_new(o, "help", json_string(help));
 	json_object_set_new(o, "required", json_boolean(it->required));
 	json_object_set_new(o, "hidden", json_boolean(hidden));
+	json_object_set_new(o, "group", json_boolean(it->type == SURVEY_SINGLE || it->type == SURVEY_PLACE));
 	if (it->show_if_item) {
 		buf codes = BUF_INIT;
 		for (size_t k = 0; k < it->show_if_count; k++)
@@ -407,6 +408,11 @@ static json_t *item_json(http_req *r, const survey_item *it, const survey_answer
 	/* A place's error is shown by the place chooser itself, beside its list. */
 	if (error && it->type != SURVEY_PLACE)
 		json_object_set_new(o, "error", json_string(error));
+	const char *id = arena_printf(r->arena, "q-%s", code);
+	const char *describedby = arena_printf(r->arena, "%s%s%s%s", *help ? id : "", *help ? "-help" : "",
+	                                       error && *help ? " " : "", error ? arena_printf(r->arena, "%s-error", id) : "");
+	if (*describedby && it->type != SURVEY_PLACE)
+		json_object_set_new(o, "describedby", json_string(describedby));
 	switch (it->type) {
 	case SURVEY_SINGLE: {
 		json_t *opts = json_array();
