@@ -18,6 +18,7 @@
 
 #include <string.h>
 
+#include "areas/area.h"
 #include "core/util.h"
 #include "survey/answer_areas.h"
 #include "survey/survey_store.h"
@@ -213,6 +214,13 @@ static enum survey_aerror read_place(http_req *r, const survey_item *it, const c
 		e = survey_answer_read(r->arena, it, raw, NULL, NULL, out, answered);
 		if (e != SURVEY_A_OK)
 			return e;
+		/* The point's area, as the map would choose it; a point outside the municipality is refused. */
+		area_match m;
+		int found = area_locate(web_db(r), out->lat, out->lon, &m);
+		if (found == AREA_OUTSIDE)
+			return SURVEY_A_BAD_PLACE;
+		if (found == AREA_FOUND)
+			out->area_id = m.id;
 	} else if (*raw) {
 		out->area_id = survey_area_lookup(r, raw);
 		if (out->area_id <= 0)

@@ -377,6 +377,18 @@ test('staff entry: roles; errors beside their fields with the input kept; routin
   assert.equal((await server.sql(`SELECT COUNT(*) FROM survey_answers WHERE response_id = ${id}`)).trim(), '0');
   assert.match(await server.sql("SELECT action FROM audit_log WHERE action LIKE 'survey.entry%' ORDER BY id"), /survey\.entry\nsurvey\.entry_undo/);
 
+  // A place as a point: its area is found as on the map; a point far away is refused.
+  const far = await h.submit(path, { 'trygghet.plats': '59.33,18.06', 'bakgrund.alder': '1', 'bakgrund.kon': '2', 'bakgrund.omrade': String(areaId) });
+  assert.equal(far.status, 422);
+  assert.match(far.body, /<a href="#e-trygghet.plats">/);
+  assert.match(far.body, /value="59.33,18.06"/);
+  const [lat, lon] = (await server.sql(`SELECT (min_lat + max_lat) / 2, (min_lon + max_lon) / 2 FROM areas WHERE id = ${areaId}`)).trim().split('|');
+  const point = await h.submit(path, { 'trygghet.plats': `${lat},${lon}`, 'bakgrund.alder': '1', 'bakgrund.kon': '2', 'bakgrund.omrade': String(areaId) });
+  assert.equal(point.status, 303, text(point.body).slice(0, 400));
+  const pointId = Number(/sparat=(\d+)/.exec(point.headers.location)[1]);
+  const placed = (await server.sql(`SELECT lat IS NOT NULL, area_id FROM survey_answers WHERE response_id = ${pointId} AND item_code = 'trygghet.plats'`)).trim();
+  assert.match(placed, /^(1|t)\|\d+$/, placed);
+
   const late = await h.submit(path, { 'bakgrund.alder': '1', 'bakgrund.kon': '2', 'bakgrund.omrade': String(areaId), mode: 'phone' });
   assert.equal(late.status, 303);
   const lateId = Number(/sparat=(\d+)/.exec(late.headers.location)[1]);
