@@ -200,6 +200,45 @@ static const char SQL_ANSWERS[] =
 static const char SQL_RESPONSE_COUNT[] =
 	"SELECT COUNT(*) FROM survey_responses WHERE round_id = ? AND status = 'complete'";
 
+int survey_answers_insert(db_conn *c, int64_t response_id, const survey_answer *answers, size_t answer_count)
+{
+	for (size_t i = 0; i < answer_count; i++) {
+		const survey_answer *a = &answers[i];
+		db_stmt *w = db_prepare(c, SQL_ANSWER_INSERT);
+		if (w == NULL)
+			return -1;
+		db_bind_int(w, 1, response_id);
+		db_bind_text(w, 2, a->item_code);
+		if (a->has_code)
+			db_bind_int(w, 3, a->code);
+		else
+			db_bind_null(w, 3);
+		bool has_text = a->text != NULL && a->text[0] != '\0';
+		if (has_text)
+			db_bind_text(w, 4, a->text);
+		else
+			db_bind_null(w, 4);
+		if (a->has_point) {
+			db_bind_double(w, 5, a->lat);
+			db_bind_double(w, 6, a->lon);
+		} else {
+			db_bind_null(w, 5);
+			db_bind_null(w, 6);
+		}
+		if (a->area_id > 0)
+			db_bind_int(w, 7, a->area_id);
+		else
+			db_bind_null(w, 7);
+		if (has_text)
+			db_bind_text(w, 8, "pending");
+		else
+			db_bind_null(w, 8);
+		if (db_step(w) != DB_DONE)
+			return -1;
+	}
+	return 0;
+}
+
 int64_t survey_response_insert(db_conn *c, int64_t round_id, const survey_questionnaire *q,
                                const survey_response_meta *meta, const survey_answer *answers,
                                size_t answer_count, int64_t now)
@@ -238,41 +277,7 @@ int64_t survey_response_insert(db_conn *c, int64_t round_id, const survey_questi
 	if (db_step(s) != DB_DONE)
 		return -1;
 
-	for (size_t i = 0; i < answer_count; i++) {
-		const survey_answer *a = &answers[i];
-		db_stmt *w = db_prepare(c, SQL_ANSWER_INSERT);
-		if (w == NULL)
-			return -1;
-		db_bind_int(w, 1, id);
-		db_bind_text(w, 2, a->item_code);
-		if (a->has_code)
-			db_bind_int(w, 3, a->code);
-		else
-			db_bind_null(w, 3);
-		bool has_text = a->text != NULL && a->text[0] != '\0';
-		if (has_text)
-			db_bind_text(w, 4, a->text);
-		else
-			db_bind_null(w, 4);
-		if (a->has_point) {
-			db_bind_double(w, 5, a->lat);
-			db_bind_double(w, 6, a->lon);
-		} else {
-			db_bind_null(w, 5);
-			db_bind_null(w, 6);
-		}
-		if (a->area_id > 0)
-			db_bind_int(w, 7, a->area_id);
-		else
-			db_bind_null(w, 7);
-		if (has_text)
-			db_bind_text(w, 8, "pending");
-		else
-			db_bind_null(w, 8);
-		if (db_step(w) != DB_DONE)
-			return -1;
-	}
-	return id;
+	return survey_answers_insert(c, id, answers, answer_count) == 0 ? id : -1;
 }
 
 int survey_answers_each(db_conn *c, int64_t round_id, bool with_text,
@@ -391,6 +396,17 @@ void survey_code_hash(const char *code, char out[65])
 	sodium_bin2hex(out, 65, hash, sizeof hash);
 }
 
+void survey_code_new(char out[SURVEY_CODE_TEXT_SIZE])
+{
+	size_t k = 0;
+	for (int j = 0; j < CODE_CHARS; j++) {
+		if (j > 0 && j % 4 == 0)
+			out[k++] = '-';
+		out[k++] = CODE_ALPHABET[randombytes_uniform(sizeof CODE_ALPHABET - 1)];
+	}
+	out[k] = '\0';
+}
+
 static const char SQL_CODE_INSERT[] =
 	"INSERT INTO survey_codes (round_id, code_hash, batch, created_at) VALUES (?, ?, ?, ?)";
 
@@ -399,14 +415,8 @@ int survey_codes_create(db_conn *c, arena *a, int64_t round_id, size_t count, co
 {
 	const char **out = arena_alloc(a, (count + 1) * sizeof *out);
 	for (size_t i = 0; i < count; i++) {
-		char raw[CODE_CHARS + 3];
-		size_t k = 0;
-		for (int j = 0; j < CODE_CHARS; j++) {
-			if (j > 0 && j % 4 == 0)
-				raw[k++] = '-';
-			raw[k++] = CODE_ALPHABET[randombytes_uniform(sizeof CODE_ALPHABET - 1)];
-		}
-		raw[k] = '\0';
+		char raw[SURVEY_CODE_TEXT_SIZE];
+		survey_code_new(raw);
 		char hash[65];
 		survey_code_hash(raw, hash);
 		db_stmt *s = db_prepare(c, SQL_CODE_INSERT);

@@ -26,4 +26,14 @@
 
 #include "http/http.h"
 
+/* ---- answering: answer.c, answer_store.c, answer_areas.c (web, one-time
+ * code or open link) and entry.c (staff phone and paper entry) ---- */
+
+/* /trygghetsundersokning/SLUG/svara… */
+extern const http_route survey_answer_routes[];
+extern const size_t survey_answer_route_count;
+/* /personal/trygghetsundersokning/ID/registrera… */
+extern const http_route survey_entry_routes[];
+extern const size_t survey_entry_route_count;
+
 #endif

@@ -90,6 +90,10 @@ int64_t survey_response_insert(db_conn *c, int64_t round_id, const survey_questi
                                const survey_response_meta *meta, const survey_answer *answers,
                                size_t answer_count, int64_t now);
 
+/* Inserts answers as rows of response_id (free text pending review), in the
+ * caller's write transaction. 0 or -1. */
+int survey_answers_insert(db_conn *c, int64_t response_id, const survey_answer *answers, size_t answer_count);
+
 /* Calls fn for every answer of the round's complete responses, ordered by
  * response id; fn returns 0 to go on. Text answers are given only when
  * with_text (results never need them). Returns 0 or -1. */
@@ -121,6 +125,12 @@ int survey_population_each(db_conn *c, int64_t round_id,
 /* The hash stored for a one-time code as typed (blanks, dashes and case are
  * ignored). out gets 65 bytes (hex). */
 void survey_code_hash(const char *code, char out[65]);
+
+/* Size of a code as printed: XXXX-XXXX-XXXX and the NUL. */
+#define SURVEY_CODE_TEXT_SIZE 15
+/* Writes a new random code as printed (same alphabet and form as the
+ * one-time codes; also used for resume codes of answers in progress). */
+void survey_code_new(char out[SURVEY_CODE_TEXT_SIZE]);
 
 /* Makes count new codes of 12 characters from an alphabet without look-alike
  * characters, printed as XXXX-XXXX-XXXX, stores their hashes and returns the
