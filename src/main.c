@@ -13,6 +13,7 @@
 #include "mail/mail.h"
 #include "pages/pages.h"
 #include "reports/reports.h"
+#include "survey/survey.h"
 #include "settings/settings.h"
 #include "tips/tips.h"
 #include "web/web.h"
@@ -270,6 +271,8 @@ static http_route *collect_routes(size_t *count)
 		{ report_staff_routes, &report_staff_route_count },
 		{ report_public_routes, &report_public_route_count },
 		{ report_category_routes, &report_category_route_count },
+		{ survey_results_routes, &survey_results_route_count },
+		{ survey_review_routes, &survey_review_route_count },
 	};
 	size_t n = 0, k = 0;
 	for (size_t i = 0; i < ARRAY_LEN(tables); i++)
