@@ -3,8 +3,8 @@
  * (/trygghetsundersokning), a round's results with charts and tables
  * (/trygghetsundersokning/SLUG), the full tables as CSV (…/resultat.csv), the
  * methods page (/trygghetsundersokning/metod), and the staff's raking report
- * (/personal/trygghetsundersokning/ID/vikter), and the figures the lägesbild
- * gets (/personal/lagesbild/trygghetsundersokning).
+ * (/personal/trygghetsundersokning/ID/vikter), and the figures handed to the
+ * lägesbild (/personal/lagesbild/trygghetsundersokning).
  *
  * A round's results are public once it is published; before that only a
  * samordnare or admin may preview them (marked as a preview). A figure that
