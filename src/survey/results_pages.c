@@ -15,8 +15,10 @@
 #include "survey/survey.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "areas/area.h"
 #include "core/util.h"
 #include "pages/pages.h"
 #include "survey/svg.h"
@@ -229,10 +231,10 @@ static json_t *place_counts(http_req *r, const survey_results *res, const char *
 	db_bind_int(s, 1, res->round.id);
 	db_bind_text(s, 2, item);
 	while (db_step(s) == DB_ROW) {
-		int64_t area = db_column_int(s, 0);
+		int64_t area_id = db_column_int(s, 0);
 		int64_t count = db_column_int(s, 1);
 		for (size_t d = 0; d < res->domain_count; d++)
-			if (res->domains[d].kind == SURVEY_DOMAIN_AREA && res->domains[d].area_id == area) {
+			if (res->domains[d].kind == SURVEY_DOMAIN_AREA && res->domains[d].area_id == area_id) {
 				json_t *o = json_object();
 				json_object_set_new(o, "area", json_string(domain_label(r, &res->domains[d])));
 				/* counts under min_n are shown as "fewer than" */
@@ -363,6 +365,44 @@ static json_t *trends(http_req *r, const survey_results *res)
 	return list;
 }
 
+/* The problem indices per area for static/js/survey_map.js:
+ * {"items": [{"label", "max", "areas": {"AREA_ID": {"v", "t"}}}]}; a
+ * suppressed figure has no "v" and "t" is the dash. */
+static const char *map_values(http_req *r, const survey_results *res)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; i < res->q->item_count; i++) {
+		const survey_item *it = &res->q->items[i];
+		if (it->role != SURVEY_ROLE_PROBLEM)
+			continue;
+		json_t *o = json_object(), *areas = json_object();
+		json_object_set_new(o, "label", json_string(survey_text_get(&it->text, web(r)->lang)));
+		json_object_set_new(o, "max", json_integer(6));
+		for (size_t dd = 0; dd < res->domain_count; dd++) {
+			if (res->domains[dd].kind != SURVEY_DOMAIN_AREA)
+				continue;
+			const survey_figure *f = survey_results_find(res, it->code, "", SURVEY_INDEX_NAME_PROBLEM, dd);
+			if (f == NULL)
+				continue;
+			json_t *a = json_object();
+			bool ok = f->e.status == SURVEY_ESTIMATE_OK;
+			if (ok)
+				json_object_set_new(a, "v", json_real(f->e.value));
+			json_object_set_new(a, "t", json_string(ok ? number_text(r, f->e.value, false) : SUPPRESSED_MARK));
+			json_object_set_new(areas, arena_printf(r->arena, "%lld", (long long)res->domains[dd].area_id), a);
+		}
+		json_object_set_new(o, "areas", areas);
+		json_array_append_new(items, o);
+	}
+	json_t *root = json_object();
+	json_object_set_new(root, "items", items);
+	char *text = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	const char *out = arena_strdup(r->arena, text ? text : "{}");
+	free(text);
+	return out;
+}
+
 /* The problem items: a bar chart for the whole municipality and a table per area. */
 static void problem_section(http_req *r, const survey_results *res, json_t *d)
 {
@@ -412,6 +452,10 @@ static void problem_section(http_req *r, const survey_results *res, json_t *d)
 	json_t *o = json_object();
 	json_object_set_new(o, "chart_html", json_string(chart_html(r, &ch, bars, n, false)));
 	json_object_set_new(o, "head", head);
+	json_t *map = area_map_json(r);
+	json_object_set_new(map, "label", json_string(T(r, "Karta över problemindex per område. Samma siffror finns i tabellen.")));
+	json_object_set_new(d, "map", map);
+	json_object_set_new(d, "map_values", json_string(map_values(r, res)));
 	json_object_set_new(o, "rows", rows);
 	json_object_set_new(d, "problems", o);
 }

@@ -11,112 +11,13 @@
 // averages computed below in JavaScript.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { startServer, DEMO, ROOT } from '../lib/rig.mjs';
+import { startServer, DEMO } from '../lib/rig.mjs';
+import { SECRET_NAME, REJECTED, createRound, generateAnswers, population, surveyAreas } from '../lib/survey_results_data.mjs';
 import { Client, login } from '../lib/client.mjs';
 import { csrfToken, text } from '../lib/html.mjs';
 
-const SECRET_NAME = 'Kalle Hemligsson';
 const EDITED = 'En granne vill ha bättre belysning vid busshållplatsen.';
-const REJECTED = 'Bertil Avvisadsson ska ut ur området';
 let server, areas;
-
-/* A small deterministic generator (LCG), so every run writes the same answers. */
-function generator(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
-function pick(rand, weights) {
-  const total = weights.reduce((a, b) => a + b, 0);
-  let x = rand() * total;
-  for (let i = 0; i < weights.length; i++) {
-    x -= weights[i];
-    if (x < 0) return i + 1;
-  }
-  return weights.length;
-}
-
-const q = (s) => `'${String(s).replaceAll("'", "''")}'`;
-
-/* Writes n complete responses for round id; returns them as {item: code} maps. */
-async function generateAnswers(roundId, n, seed, { texts = false } = {}) {
-  const bank = JSON.parse(fs.readFileSync(path.join(ROOT, 'data/survey/bank.json'), 'utf8'));
-  const items = bank.sections.flatMap((s) => s.items);
-  const rand = generator(seed);
-  const people = [];
-  const rows = [];
-  const responses = [];
-  for (let i = 0; i < n; i++) {
-    const id = roundId * 100000 + i + 1;
-    // the last area gets few answers (its figures are suppressed)
-    const areaIndex = pick(rand, areas.map((_, k) => (k === areas.length - 1 ? 0.25 : 1))) - 1;
-    const area = areas[areaIndex];
-    const a = { 'bakgrund.alder': pick(rand, [2, 4, 4, 3]), 'bakgrund.kon': pick(rand, [1, 1]), 'bakgrund.omrade': area.id };
-    for (const it of items) {
-      if (it.role === 'background' || it.type !== 'single') continue;
-      if (it.show_if) {
-        if (!it.show_if.codes.includes(a[it.show_if.item])) continue;
-      }
-      const opts = bank.scales[it.scale].options.length;
-      let w;
-      if (it.role === 'problem') w = [5 - (areaIndex % 3), 2 + (areaIndex % 3), 1, 1, 1];
-      else if (it.role === 'victim') w = [1, 8, 0.3];
-      else w = Array.from({ length: opts }, (_, k) => 1 + ((k + areaIndex) % 3));
-      if (rand() < 0.05 && it.role !== 'victim') continue; // some leave a question blank
-      a[it.code] = pick(rand, w.slice(0, opts));
-    }
-    people.push(a);
-    responses.push(`(${id}, ${roundId}, 'paper', 'complete', ${area.id}, 1, 1700000000, 1700000000, 1700000000)`);
-    for (const [code, v] of Object.entries(a)) {
-      rows.push(`(${id}, ${q(code)}, ${v}, NULL, ${code === 'bakgrund.omrade' ? v : 'NULL'}, NULL)`);
-    }
-    if (texts && i < 3) {
-      const t = [`${SECRET_NAME} på Storgatan stör alla`, REJECTED, 'Mer ljus i parken'][i];
-      rows.push(`(${id}, 'oppen.tryggare', NULL, ${q(t)}, NULL, 'pending')`);
-    }
-  }
-  await server.sql(`INSERT INTO survey_responses (id, round_id, mode, status, area_id, base_weight, started_at, submitted_at, updated_at) VALUES ${responses.join(',')}`);
-  for (let i = 0; i < rows.length; i += 800) {
-    await server.sql(`INSERT INTO survey_answers (response_id, item_code, value_code, value_text, area_id, text_review) VALUES ${rows.slice(i, i + 800).join(',')}`);
-  }
-  return people;
-}
-
-async function createRound({ slug, year, status, margins, minN = 30 }) {
-  const bank = fs.readFileSync(path.join(ROOT, 'data/survey/bank.json'), 'utf8');
-  const out = await server.sql(`INSERT INTO survey_rounds (slug, title_sv, title_en, year, status, questionnaire, margins, min_n, trim_upper, generated, method_sv, created_at, updated_at, published_at)
-    VALUES (${q(slug)}, ${q(`Trygghetsundersökning ${year}`)}, ${q(`Safety survey ${year}`)}, ${year}, ${q(status)}, ${q(bank)}, ${q(margins)}, ${minN}, 5, 0, ${q(`Brev till ett **slumpmässigt urval** ${year}.`)}, 1700000000, 1700000000, 1700000000) RETURNING id`);
-  return Number(out.trim());
-}
-
-/* Population margins from the answers themselves, scaled: every cell with people has respondents. */
-async function population(roundId, people, { extraCell = null } = {}) {
-  const ages = ['16-24', '25-44', '45-64', '65-84'];
-  const sexes = ['kvinna', 'man', 'annat'];
-  const rows = [];
-  for (let a = 0; a < 4; a++)
-    for (let s = 0; s < 3; s++) {
-      const count = people.filter((p) => p['bakgrund.alder'] === a + 1 && p['bakgrund.kon'] === s + 1).length;
-      rows.push(['age_group*sex', `${ages[a]}|${sexes[s]}`, count * 37 + (count ? (a + 1) * 11 : 0)]);
-    }
-  const total = rows.reduce((t, r) => t + r[2], 0);
-  const areaCounts = areas.map((ar) => people.filter((p) => p['bakgrund.omrade'] === ar.id).length);
-  const sum = areaCounts.reduce((a, b) => a + b, 0);
-  let left = total;
-  areas.forEach((ar, k) => {
-    const c = k === areas.length - 1 ? left : Math.round((total * areaCounts[k]) / sum);
-    left -= c;
-    rows.push(['area', ar.code, c]);
-  });
-  if (extraCell) rows.push(extraCell);
-  await server.sql(`INSERT INTO survey_population (round_id, margin, cell, count, source, imported_at) VALUES ${rows
-    .map(([m, c, n]) => `(${roundId}, ${q(m)}, ${q(c)}, ${n}, 'test', 1700000000)`).join(',')}`);
-}
 
 function parseCsv(body) {
   assert.ok(body.startsWith('\uFEFF'), 'CSV starts with a UTF-8 byte order mark');
@@ -145,17 +46,16 @@ let r2021, r2024, rDraft, people2021;
 
 before(async () => {
   server = await startServer({ demo: true });
-  areas = (await server.sql("SELECT id, code FROM areas WHERE kind = 'area' AND retired_at IS NULL ORDER BY name"))
-    .trim().split('\n').map((l) => { const [id, code] = l.split('|'); return { id: Number(id), code }; });
-  r2021 = await createRound({ slug: 'test-2021', year: 2021, status: 'published', margins: '' });
-  people2021 = await generateAnswers(r2021, 500, 2021);
-  r2024 = await createRound({ slug: 'test-2024', year: 2024, status: 'published', margins: 'age_group*sex,area' });
-  const people2024 = await generateAnswers(r2024, 700, 2024, { texts: true });
-  await population(r2024, people2024);
-  rDraft = await createRound({ slug: 'test-utkast', year: 2025, status: 'closed', margins: 'age_group*sex,area' });
-  const peopleDraft = await generateAnswers(rDraft, 200, 2025);
+  areas = await surveyAreas(server);
+  r2021 = await createRound(server, { slug: 'test-2021', year: 2021, status: 'published', margins: '' });
+  people2021 = await generateAnswers(server, areas, r2021, 500, 2021);
+  r2024 = await createRound(server, { slug: 'test-2024', year: 2024, status: 'published', margins: 'age_group*sex,area' });
+  const people2024 = await generateAnswers(server, areas, r2024, 700, 2024, { texts: true });
+  await population(server, areas, r2024, people2024);
+  rDraft = await createRound(server, { slug: 'test-utkast', year: 2025, status: 'closed', margins: 'age_group*sex,area' });
+  const peopleDraft = await generateAnswers(server, areas, rDraft, 200, 2025);
   // people in a cell nobody answered from: the raking cannot be done
-  await population(rDraft, peopleDraft, { extraCell: null });
+  await population(server, areas, rDraft, peopleDraft);
   await server.sql(`UPDATE survey_population SET count = 500 WHERE round_id = ${rDraft} AND cell = '16-24|annat'`);
 });
 after(async () => {
@@ -340,6 +240,23 @@ test('free text is published only after review, and only in its reviewed form', 
   assert.ok(all.includes('Mer ljus i parken'), 'approved as it was');
   const audit = await server.sql("SELECT COUNT(*) FROM audit_log WHERE action = 'survey.text_review'");
   assert.equal(Number(audit.trim()), 3);
+});
+
+test('new answers are counted at once (the cached results are recomputed)', async () => {
+  const c = new Client(server.url);
+  const unsafety = async () => parseCsv((await c.get('/trygghetsundersokning/test-2021/resultat.csv')).body)
+    .find((r) => r.item === 'trygghet.kvall' && r.index === 'unsafety' && r.domain_type === 'all');
+  const before = await unsafety();
+  const id = r2021 * 100000 + 99999;
+  await server.sql(`INSERT INTO survey_responses (id, round_id, mode, status, area_id, base_weight, started_at, submitted_at, updated_at) VALUES (${id}, ${r2021}, 'paper', 'complete', ${areas[0].id}, 1, 1700000001, 1700000001, 1700000001)`);
+  await server.sql(`INSERT INTO survey_answers (response_id, item_code, value_code) VALUES (${id}, 'trygghet.kvall', 4), (${id}, 'bakgrund.omrade', ${areas[0].id})`);
+  const after = await unsafety();
+  assert.equal(Number(after.n), Number(before.n) + 1);
+  const k = Number(before.value) * Number(before.n);
+  assert.ok(Math.abs(Number(after.value) - (k + 1) / (Number(before.n) + 1)) < 1e-6);
+  await server.sql(`DELETE FROM survey_answers WHERE response_id = ${id}`);
+  await server.sql(`DELETE FROM survey_responses WHERE id = ${id}`);
+  assert.equal((await unsafety()).n, before.n);
 });
 
 test('the results pages speak English too', async () => {
