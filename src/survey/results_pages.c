@@ -92,6 +92,16 @@ static const char *item_label(http_req *r, const survey_results *res, const char
 	return it ? survey_text_get(&it->text, web(r)->lang) : code;
 }
 
+/* The code of the round's evening question (role unsafety), whose index is
+ * the unsafety index; "" when the questionnaire has none. */
+static const char *unsafety_item(const survey_results *res)
+{
+	for (size_t i = 0; res->q && i < res->q->item_count; i++)
+		if (res->q->items[i].role == SURVEY_ROLE_UNSAFETY)
+			return res->q->items[i].code;
+	return "";
+}
+
 /* A figure for the templates: text, interval, n, effective n, verdicts. */
 static json_t *figure_json(http_req *r, const survey_figure *f)
 {
@@ -260,11 +270,7 @@ static const char *chart_html(http_req *r, const svg_chart *ch, const svg_value 
 	return out;
 }
 
-/* The headline figures: totals of the indices, then the trust items. */
-typedef struct headline {
-	const char *item, *index;
-} headline;
-
+/* One headline figure: an index with its formula, or a trust item's share. */
 static void headline_add(http_req *r, json_t *list, const survey_results *res, const char *item, const char *index)
 {
 	const survey_figure *f = survey_results_find(res, item, "", index, 0);
@@ -277,16 +283,15 @@ static void headline_add(http_req *r, json_t *list, const survey_results *res, c
 	if (k >= 0)
 		json_object_set_new(o, "formula", json_string(T(r, index_texts[k].formula)));
 	else
-		json_object_set_new(o, "formula", json_string(T(r, "Vägd andel som instämmer helt eller delvis.")));
+		json_object_set_new(o, "formula", json_string(f->is_share ? T(r, "Vägd andel som instämmer helt eller delvis.")
+		                                                          : T(r, "Vägt medelvärde av svarens poäng på frågans skala (Vet inte räknas inte).")));
 	json_array_append_new(list, o);
 }
 
 /* The trend of one total index over the published rounds up to this one. */
 typedef struct trend_ctx {
-	db_conn *c;
 	int year;
 	int64_t this_id;
-	bool preview;
 	size_t count;
 	int64_t ids[32];
 } trend_ctx;
@@ -303,7 +308,7 @@ static int trend_round(void *ud, const survey_round *round)
 static json_t *trends(http_req *r, const survey_results *res)
 {
 	json_t *list = json_array();
-	trend_ctx t = { web_db(r), res->round.year, res->round.id, false, 0, { 0 } };
+	trend_ctx t = { res->round.year, res->round.id, 0, { 0 } };
 	if (survey_round_list(web_db(r), trend_round, &t) != 0 || t.count < 2)
 		return list;
 	static const char *const shown[] = { SURVEY_INDEX_NAME_UNSAFETY, SURVEY_INDEX_NAME_VICTIMISATION,
@@ -323,7 +328,7 @@ static json_t *trends(http_req *r, const survey_results *res)
 		double max = 0;
 		size_t n = 0;
 		for (size_t i = 0; i < have; i++) {
-			const char *item = strcmp(shown[k], SURVEY_INDEX_NAME_UNSAFETY) == 0 ? "trygghet.kvall" : "";
+			const char *item = strcmp(shown[k], SURVEY_INDEX_NAME_UNSAFETY) == 0 ? unsafety_item(res) : "";
 			const survey_figure *f = rounds[i]->ok ? survey_results_find(rounds[i], item, "", shown[k], 0) : NULL;
 			if (f == NULL)
 				continue;
@@ -463,10 +468,10 @@ static void problem_section(http_req *r, const survey_results *res, json_t *d)
 /* Unsafety, victimisation, reporting and the total problem index per group. */
 static void group_section(http_req *r, const survey_results *res, json_t *d)
 {
-	static const struct {
+	const struct {
 		const char *item, *index;
 	} cols[] = {
-		{ "trygghet.kvall", SURVEY_INDEX_NAME_UNSAFETY },
+		{ unsafety_item(res), SURVEY_INDEX_NAME_UNSAFETY },
 		{ "", SURVEY_INDEX_NAME_VICTIMISATION },
 		{ "", SURVEY_INDEX_NAME_REPORTING },
 		{ "", SURVEY_INDEX_NAME_PROBLEM_TOTAL },
@@ -483,7 +488,7 @@ static void group_section(http_req *r, const survey_results *res, json_t *d)
 			json_array_append_new(cells, figure_json(r, survey_results_find(res, cols[c].item, "", cols[c].index, dd)));
 		json_object_set_new(row, "cells", cells);
 		json_array_append_new(rows, row);
-		const survey_figure *f = survey_results_find(res, "trygghet.kvall", "", SURVEY_INDEX_NAME_UNSAFETY, dd);
+		const survey_figure *f = survey_results_find(res, cols[0].item, "", SURVEY_INDEX_NAME_UNSAFETY, dd);
 		if (f && (res->domains[dd].kind == SURVEY_DOMAIN_ALL || res->domains[dd].kind == SURVEY_DOMAIN_AREA) &&
 		    nb < ARRAY_LEN(bars)) {
 			bool ok = f->e.status == SURVEY_ESTIMATE_OK;
@@ -561,7 +566,7 @@ static int results_page(http_req *r)
 		return web_render(r, 200, "survey/results", d);
 	}
 	json_t *heads = json_array();
-	headline_add(r, heads, res, "trygghet.kvall", SURVEY_INDEX_NAME_UNSAFETY);
+	headline_add(r, heads, res, unsafety_item(res), SURVEY_INDEX_NAME_UNSAFETY);
 	headline_add(r, heads, res, "", SURVEY_INDEX_NAME_VICTIMISATION);
 	headline_add(r, heads, res, "", SURVEY_INDEX_NAME_REPORTING);
 	headline_add(r, heads, res, "", SURVEY_INDEX_NAME_PROBLEM_TOTAL);
@@ -621,25 +626,17 @@ static int results_csv(http_req *r)
 		const survey_figure *f = &res->figures[i];
 		const survey_result_domain *dm = &res->domains[f->domain];
 		bool shown = f->e.status == SURVEY_ESTIMATE_OK;
-		csv_field(b, f->item);
-		buf_putc(b, ',');
-		csv_field(b, f->option);
-		buf_putc(b, ',');
-		csv_field(b, f->index);
-		buf_putc(b, ',');
-		csv_field(b, kinds[dm->kind]);
-		buf_putc(b, ',');
-		csv_field(b, dm->key);
-		buf_putc(b, ',');
-		csv_field(b, domain_label(r, dm));
-		buf_putc(b, ',');
-		csv_number(b, f->e.value, shown);
-		buf_putc(b, ',');
-		csv_number(b, f->e.se, shown);
-		buf_putc(b, ',');
-		csv_number(b, f->e.ci_low, shown);
-		buf_putc(b, ',');
-		csv_number(b, f->e.ci_high, shown);
+		const char *texts[] = { f->item, f->option, f->index, kinds[dm->kind], dm->key, domain_label(r, dm) };
+		for (size_t k = 0; k < ARRAY_LEN(texts); k++) {
+			csv_field(b, texts[k]);
+			buf_putc(b, ',');
+		}
+		const double numbers[] = { f->e.value, f->e.se, f->e.ci_low, f->e.ci_high };
+		for (size_t k = 0; k < ARRAY_LEN(numbers); k++) {
+			if (k)
+				buf_putc(b, ',');
+			csv_number(b, numbers[k], shown);
+		}
 		buf_printf(b, ",%zu,", f->e.n);
 		csv_number(b, f->e.n_effective, shown);
 		buf_printf(b, ",%d,", shown ? 0 : 1);

@@ -33,13 +33,18 @@ for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
       assert.equal(res.status(), 200);
       assert.ok(await fitsWidth(b.page), 'the results page scrolls sideways');
       // every chart is an image with a name taken from its title
-      const charts = b.page.getByRole('img');
+      const charts = b.page.locator('svg.chart[role="img"]');
       const count = await charts.count();
       assert.ok(count >= 3, `charts: ${count}`);
       for (let i = 0; i < count; i++) {
         const label = await charts.nth(i).evaluate((el) =>
           el.getAttribute('aria-labelledby').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' '));
         assert.ok(label.trim().length > 10, `chart ${i} has a name`);
+      }
+      // the map (when Leaflet is installed) colours the areas and writes each area's number on it
+      if (await b.page.locator('#problem-map').count()) {
+        await b.page.waitForSelector('#problem-map .survey-map-label');
+        assert.ok(await b.page.getByLabel('Fråga som kartan visar').isVisible());
       }
       // the tables are there in text as well
       assert.ok(await b.page.getByRole('table', { name: /Problemindex per fråga och område/ }).isVisible());
