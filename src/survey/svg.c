@@ -9,11 +9,16 @@
 #include <math.h>
 #include <string.h>
 
+/* Each bar has its label on a line of its own above it, so that long labels
+ * keep the whole width. */
 #define BAR_WIDTH 640.0
-#define BAR_LABEL 230.0   /* room for the labels on the left */
-#define BAR_AREA 320.0    /* the bars; their numbers follow on the right */
-#define BAR_ROW 30.0
-#define BAR_TOP 10.0
+#define BAR_LABEL 10.0    /* where the bars start */
+#define BAR_AREA 480.0    /* the bars; their numbers follow on the right */
+#define BAR_ROW 46.0
+#define BAR_TEXT 16.0     /* the label's baseline within the row */
+#define BAR_Y 22.0        /* the bar's top within the row */
+#define BAR_HEIGHT 16.0
+#define BAR_TOP 4.0
 #define BAR_BOTTOM 30.0   /* the axis and its numbers */
 
 #define TREND_WIDTH 640.0
@@ -83,16 +88,16 @@ void svg_bar_chart(buf *out, const svg_chart *chart, const svg_value *bars, size
 		double x = BAR_LABEL + BAR_AREA * t / TICKS;
 		buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%s\"/>",
 		           x, BAR_TOP, x, axis_y, SVG_GRID_COLOUR, t == 0 ? "1.5" : "0.5");
-		buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\">", x, axis_y + 18,
-		           SVG_TEXT_COLOUR);
+		buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" fill=\"%s\">", x, axis_y + 18,
+		           t == 0 ? "start" : "middle", SVG_TEXT_COLOUR);
 		svg_format(out, chart, max * t / TICKS);
 		buf_puts(out, "</text>");
 	}
 	for (size_t i = 0; i < n; i++) {
 		const svg_value *b = &bars[i];
 		double y = BAR_TOP + (double)i * BAR_ROW;
-		buf_printf(out, "<g><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"%s\">", BAR_LABEL - 8,
-		           y + BAR_ROW / 2 + 4, SVG_TEXT_COLOUR);
+		double ym = y + BAR_Y + BAR_HEIGHT / 2;
+		buf_printf(out, "<g><text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">", BAR_LABEL, y + BAR_TEXT, SVG_TEXT_COLOUR);
 		esc(out, b->label);
 		buf_puts(out, "</text>");
 		double end = BAR_LABEL;
@@ -101,12 +106,11 @@ void svg_bar_chart(buf *out, const svg_chart *chart, const svg_value *bars, size
 			buf_printf(out,
 			           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
 			           "stroke=\"%s\" stroke-width=\"1\"/>",
-			           BAR_LABEL, y + 6, w, BAR_ROW - 12, SVG_BAR_COLOUR, SVG_TEXT_COLOUR);
+			           BAR_LABEL, y + BAR_Y, w, BAR_HEIGHT, SVG_BAR_COLOUR, SVG_TEXT_COLOUR);
 			end = BAR_LABEL + w;
 			if (!isnan(b->low) && !isnan(b->high)) {
 				double x1 = BAR_LABEL + BAR_AREA * clamp(b->low, 0, max) / max;
 				double x2 = BAR_LABEL + BAR_AREA * clamp(b->high, 0, max) / max;
-				double ym = y + BAR_ROW / 2;
 				buf_printf(out,
 				           "<path d=\"M%.1f %.1fH%.1fM%.1f %.1fV%.1fM%.1f %.1fV%.1f\" stroke=\"%s\" "
 				           "stroke-width=\"1.5\" fill=\"none\"/>",
@@ -115,8 +119,7 @@ void svg_bar_chart(buf *out, const svg_chart *chart, const svg_value *bars, size
 					end = x2;
 			}
 		}
-		buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">", end + 6, y + BAR_ROW / 2 + 4,
-		           SVG_TEXT_COLOUR);
+		buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">", end + 6, ym + 4, SVG_TEXT_COLOUR);
 		svg_format(out, chart, b->value);
 		buf_puts(out, "</text></g>");
 	}

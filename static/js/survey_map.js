@@ -73,8 +73,8 @@
           var a = item.areas[String(l.feature.properties.id)];
           l.setStyle({ fillColor: colour(a && a.v, item.max) });
           l.unbindTooltip();
-          l.bindTooltip(l.feature.properties.name + ': ' + (a ? a.t : '–'),
-            { permanent: true, direction: 'center', className: 'survey-map-label' });
+          // only the number on the map (the names would cover each other); the table names the areas
+          l.bindTooltip(a ? a.t : '–', { permanent: true, direction: 'center', className: 'survey-map-label' });
         });
       }
       select.addEventListener('change', function () { show(Number(select.value)); });

@@ -87,13 +87,14 @@ static void test_bar_chart(void **state)
 	assert_non_null(strstr(s, "<desc id=\"c1-desc\">Staplar &quot;med&quot; intervall</desc>"));
 	assert_null(strstr(s, "<script>"));
 	assert_non_null(strstr(s, "Nedskräpning &lt;script&gt;"));
-	/* two bars drawn (the suppressed one has none): 3 of 6 is half of the 320 wide area */
+	/* two bars drawn (the suppressed one has none): 3 of 6 is half of the 480 wide area */
 	assert_int_equal(count(s, "<rect "), 2);
-	assert_non_null(strstr(s, "width=\"160.0\""));
-	assert_non_null(strstr(s, "width=\"80.0\""));
-	/* the interval of the first bar runs from 2.5 to 3.5: x = 230 + 320·2.5/6 … 230 + 320·3.5/6 */
+	assert_non_null(strstr(s, "width=\"240.0\""));
+	assert_non_null(strstr(s, "width=\"120.0\""));
+	/* the interval of the first bar runs from 2.5 to 3.5: x = 10 + 480·2.5/6 … 10 + 480·3.5/6,
+	 * across the middle of the bar (row top 4 + 22 + 8) */
 	char path[96];
-	snprintf(path, sizeof path, "M%.1f %.1fH%.1f", 230 + 320 * 2.5 / 6, 10 + 15.0, 230 + 320 * 3.5 / 6);
+	snprintf(path, sizeof path, "M%.1f %.1fH%.1f", 10 + 480 * 2.5 / 6, 4 + 22 + 8.0, 10 + 480 * 3.5 / 6);
 	assert_non_null(strstr(s, path));
 	/* the numbers as text with a decimal comma; the suppressed one as the dash */
 	assert_non_null(strstr(s, ">3,0</text>"));
