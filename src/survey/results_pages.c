@@ -124,6 +124,12 @@ static json_t *figure_json(http_req *r, const survey_figure *f)
 	return o;
 }
 
+/* For arena_defer(): the request's hold on a round's results ends with it. */
+static void release_results(void *results)
+{
+	survey_results_release(results);
+}
+
 static bool may_preview(http_req *r)
 {
 	return web(r)->user != NULL && web_has_role(r, MANAGER_ROLES);
@@ -145,7 +151,7 @@ static int load_round(http_req *r, const char *slug, survey_results **res)
 		return 500;
 	if (got == 0)
 		return 404;
-	arena_defer(a, (void (*)(void *))survey_results_release, *res);
+	arena_defer(a, release_results, *res);
 	return 1;
 }
 
@@ -758,7 +764,7 @@ static int weights_page(http_req *r)
 		return 500;
 	if (got == 0)
 		return web_error(r, 404, T(r, "Omgången finns inte."));
-	arena_defer(r->arena, (void (*)(void *))survey_results_release, res);
+	arena_defer(r->arena, release_results, res);
 	json_t *d = json_object();
 	json_object_set_new(d, "title", json_string(arena_printf(r->arena, "%s: %s", T(r, "Vikter"), round_title(r, &res->round))));
 	json_object_set_new(d, "round_href", json_string(arena_printf(r->arena, PUBLIC_PATH "/%s", res->round.slug)));
