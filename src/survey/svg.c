@@ -52,24 +52,33 @@ void svg_format(buf *out, const svg_chart *chart, double value)
 	}
 }
 
+/* Appends the parts (escaped when their index is odd) to out: the SVG
+ * frame is literal markup with the caller's texts in between. */
+static void put_parts(buf *out, const char *const *parts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i % 2)
+			esc(out, parts[i]);
+		else
+			buf_puts(out, parts[i]);
+	}
+}
+
 static void open_svg(buf *out, const svg_chart *chart, double width, double height)
 {
 	buf_printf(out,
-	           "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"100%%\" viewBox=\"0 0 %.0f %.0f\" "
-	           "role=\"img\" aria-labelledby=\"",
+	           "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"100%%\" viewBox=\"0 0 %.0f %.0f\" ",
 	           width, height);
-	esc(out, chart->id);
-	buf_puts(out, "-title ");
-	esc(out, chart->id);
-	buf_puts(out, "-desc\" font-family=\"sans-serif\" font-size=\"13\"><title id=\"");
-	esc(out, chart->id);
-	buf_puts(out, "-title\">");
-	esc(out, chart->title);
-	buf_puts(out, "</title><desc id=\"");
-	esc(out, chart->id);
-	buf_puts(out, "-desc\">");
-	esc(out, chart->desc);
-	buf_puts(out, "</desc>");
+	const char *const parts[] = {
+		"role=\"img\" aria-labelledby=\"", chart->id,
+		"-title ", chart->id,
+		"-desc\" font-family=\"sans-serif\" font-size=\"13\"><title id=\"", chart->id,
+		"-title\">", chart->title,
+		"</title><desc id=\"", chart->id,
+		"-desc\">", chart->desc,
+		"</desc>",
+	};
+	put_parts(out, parts, sizeof parts / sizeof parts[0]);
 }
 
 static double clamp(double v, double lo, double hi)
