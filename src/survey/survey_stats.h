@@ -105,7 +105,7 @@ survey_data *survey_data_new(size_t n, size_t item_count, size_t variable_count,
 void survey_data_free(survey_data *data);
 
 /* The column of item j (n values). */
-static inline double *survey_item(const survey_data *data, size_t j)
+static inline double *survey_data_column(const survey_data *data, size_t j)
 {
 	return data->items + j * data->n;
 }
