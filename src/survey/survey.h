@@ -26,4 +26,9 @@
 
 #include "http/http.h"
 
+/* builder.c: the rounds, a round's settings and status, the questionnaire
+ * builder with export/import, and one-time codes (staff, samordnare and admin). */
+extern const http_route survey_builder_routes[];
+extern const size_t survey_builder_route_count;
+
 #endif
