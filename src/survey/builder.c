@@ -183,6 +183,15 @@ static const char *round_path(http_req *r, const survey_round *round, const char
 	return arena_printf(r->arena, ROUNDS_PATH "/%lld%s", (long long)round->id, suffix);
 }
 
+/* A page that shows one round: renders it with render, or answers 404. */
+typedef int (*round_renderer)(http_req *r, int status, const survey_round *round, json_t *d);
+static int round_show(http_req *r, round_renderer render)
+{
+	survey_round round;
+	int status = path_round(r, &round);
+	return status ? status : render(r, 200, &round, json_object());
+}
+
 /* A slug from text: a–z, 0–9 and single dashes (å, ä → a, ö → o, é → e). */
 static const char *slug_from(arena *a, const char *text)
 {
@@ -544,9 +553,7 @@ static int round_render(http_req *r, int status, const survey_round *round, json
 /* GET /personal/trygghetsundersokning/{id} */
 static int round_page(http_req *r)
 {
-	survey_round round;
-	int status = path_round(r, &round);
-	return status ? status : round_render(r, 200, &round, json_object());
+	return round_show(r, round_render);
 }
 
 /* POST /personal/trygghetsundersokning/{id} — the settings: title_sv,
@@ -867,9 +874,7 @@ static int builder_render(http_req *r, int status, const survey_round *round, js
 /* GET /personal/trygghetsundersokning/{id}/enkat */
 static int builder_page(http_req *r)
 {
-	survey_round round;
-	int status = path_round(r, &round);
-	return status ? status : builder_render(r, 200, &round, json_object());
+	return round_show(r, builder_render);
 }
 
 /* One builder action on the questionnaire document. */
@@ -1358,9 +1363,7 @@ static int codes_render(http_req *r, int status, const survey_round *round, json
 /* GET /personal/trygghetsundersokning/{id}/koder */
 static int codes_page(http_req *r)
 {
-	survey_round round;
-	int status = path_round(r, &round);
-	return status ? status : codes_render(r, 200, &round, json_object());
+	return round_show(r, codes_render);
 }
 
 /* POST /personal/trygghetsundersokning/{id}/koder — count (1…20000), batch.
