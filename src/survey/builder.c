@@ -254,8 +254,9 @@ static bool text_field_ok(const char *s, size_t max, bool multiline)
 	return !webform_has_control(s, multiline) && webform_chars(s) <= max;
 }
 
-/* "YYYY-MM-DD" as seconds (UTC midnight; with end_of_day the following
- * midnight); "" is 0. Returns 0 or -1. */
+/* "YYYY-MM-DD" as seconds: the start of that day in the server's time zone
+ * (Europe/Stockholm), or with end_of_day the start of the next day; "" is 0.
+ * Returns 0 or -1. */
 static int date_parse(const char *s, bool end_of_day, int64_t *out)
 {
 	*out = 0;
@@ -266,23 +267,26 @@ static int date_parse(const char *s, bool end_of_day, int64_t *out)
 	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || y < 2000 || y > 2100 || m < 1 ||
 	    m > 12 || d < 1 || d > 31)
 		return -1;
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d };
-	time_t t = timegm(&tm);
-	struct tm back;
-	gmtime_r(&t, &back);
-	if (back.tm_mday != d) /* 31 February */
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1 };
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != d) /* 31 February */
 		return -1;
-	*out = (int64_t)t + (end_of_day ? 86400 : 0);
+	if (end_of_day) {
+		struct tm next = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d + 1, .tm_isdst = -1 };
+		t = mktime(&next);
+	}
+	*out = (int64_t)t;
 	return 0;
 }
 
+/* The day of t as "YYYY-MM-DD" (with end_of_day: the day that ends at t). */
 static const char *date_text(arena *a, int64_t t, bool end_of_day)
 {
 	if (t == 0)
 		return "";
-	time_t tt = (time_t)(t - (end_of_day ? 86400 : 0));
+	time_t tt = (time_t)(t - (end_of_day ? 1 : 0));
 	struct tm tm;
-	gmtime_r(&tt, &tm);
+	localtime_r(&tt, &tm);
 	return arena_printf(a, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 

@@ -299,10 +299,14 @@ test('settings and status: draft, open, closed, published and back to open; the 
   const ok = await settings({ title_en: 'Status survey', opens_at: `${year}-03-01`, closes_at: `${year}-04-30`, open_link: '1',
     margins: 'age_group*sex,area', min_n: '25', trim_upper: '4.5', method_sv: '# Metod\n\nUrval ur **befolkningsregistret**.' });
   assert.equal(ok.status, 303, ok.body);
-  const row = (await server.sql(`SELECT title_en, open_link, margins, min_n, trim_upper, closes_at - opens_at, method_sv FROM survey_rounds WHERE id = ${id}`)).trim();
-  assert.ok(row.startsWith(`Status survey|1|age_group*sex,area|25|4.5|${61 * 86400}|# Metod`), row);
+  const row = (await server.sql(`SELECT title_en, open_link, margins, min_n, trim_upper, method_sv FROM survey_rounds WHERE id = ${id}`)).trim();
+  assert.ok(row.startsWith('Status survey|1|age_group*sex,area|25|4.5|# Metod'), row);
+  // From the start of 1 March to the end of 30 April, Stockholm time (one hour less for summer time).
+  const [opens, closes] = (await server.sql(`SELECT opens_at, closes_at FROM survey_rounds WHERE id = ${id}`)).trim().split('|').map(Number);
+  assert.equal(opens, Date.UTC(Number(year), 2, 1) / 1000 - 3600, 'midnight in Stockholm (winter time)');
+  assert.equal(closes, Date.UTC(Number(year), 4, 1) / 1000 - 7200, 'midnight in Stockholm (summer time)');
   const shown = await s.get(page);
-  assert.ok(shown.body.includes(`value="${year}-04-30"`), 'the last day shown as typed');
+  assert.ok(shown.body.includes(`value="${year}-03-01"`) && shown.body.includes(`value="${year}-04-30"`), 'the days shown as typed');
 
   const to = (status) => s.submit(page, { to: status }, { action: /\/status$/, page: null });
   const statusOf = async () => (await server.sql(`SELECT status FROM survey_rounds WHERE id = ${id}`)).trim();
