@@ -81,7 +81,15 @@ test('only samordnare and admin reach the rounds; others are refused', async () 
   assert.equal((await handler.get(BASE)).status, 403);
   const token = await handler.csrf('/personal/');
   assert.equal((await handler.post(BASE, { csrf: token, title_sv: 'X', year: '2031', start: 'bank' })).status, 403);
-  assert.equal((await loggedIn('polis')).last.status, 303);
+  const polis = await loggedIn('polis');
+  assert.equal((await polis.get(BASE)).status, 403);
+  assert.equal((await polis.get(`${BASE}/1/koder`)).status, 403);
+  // Nobody logged in: sent to the login page, and nothing is made.
+  const rounds = await server.sql('SELECT COUNT(*) FROM survey_rounds');
+  const anonymousToken = await anonymous.csrf('/personal/logga-in');
+  const post = await anonymous.post(BASE, { csrf: anonymousToken, title_sv: 'X', year: '2031', start: 'bank' });
+  assert.ok([303, 403].includes(post.status), String(post.status));
+  assert.equal(await server.sql('SELECT COUNT(*) FROM survey_rounds'), rounds);
   const s = await loggedIn('samordnare');
   const start = await s.get('/personal/');
   assert.ok(start.body.includes(`href="${BASE}"`), 'a link on the start page');
