@@ -759,6 +759,15 @@ static int earlier_add(void *ud, const survey_round *rd)
 	return 0;
 }
 
+/* Sets heading_sv, heading_en, intro_sv and intro_en of o (for the headings form). */
+static void headings_json(json_t *o, const survey_text *title, const survey_text *intro)
+{
+	json_object_set_new(o, "heading_sv", json_string(text_exact(title, "sv")));
+	json_object_set_new(o, "heading_en", json_string(text_exact(title, "en")));
+	json_object_set_new(o, "intro_sv", json_string(text_exact(intro, "sv")));
+	json_object_set_new(o, "intro_en", json_string(text_exact(intro, "en")));
+}
+
 /* Renders the builder of round with d (errors). Takes d. */
 static int builder_render(http_req *r, int status, const survey_round *round, json_t *d)
 {
@@ -777,6 +786,7 @@ static int builder_render(http_req *r, int status, const survey_round *round, js
 		json_t *so = json_object(), *items = json_array();
 		json_object_set_new(so, "code", json_string(sec->code));
 		json_object_set_new(so, "title", json_string(survey_text_get(&sec->title, "sv")));
+		headings_json(so, &sec->title, &sec->intro);
 		for (size_t i = sec->first_item; i < sec->first_item + sec->item_count; i++) {
 			const survey_item *it = &q->items[i];
 			json_t *o = json_object();
@@ -785,6 +795,16 @@ static int builder_render(http_req *r, int status, const survey_round *round, js
 			json_object_set_new(o, "type", json_string(survey_item_type_names[it->type]));
 			json_object_set_new(o, "role", json_string(survey_role_names[it->role]));
 			json_object_set_new(o, "scale", json_string(it->scale ? it->scale->name : ""));
+			if (it->scale != NULL) {
+				/* The options with their codes: what routing conditions name. */
+				buf b;
+				buf_init(&b);
+				for (size_t k = 0; k < it->scale->option_count; k++)
+					buf_printf(&b, "%s%d = %s", k ? ", " : "", it->scale->options[k].code,
+						   survey_text_get(&it->scale->options[k].label, "sv"));
+				json_object_set_new(o, "options", json_string(buf_cstr(&b)));
+				buf_free(&b);
+			}
 			json_object_set_new(o, "text_sv", json_string(text_exact(&it->text, "sv")));
 			json_object_set_new(o, "text_en", json_string(text_exact(&it->text, "en")));
 			json_object_set_new(o, "help_sv", json_string(text_exact(&it->help, "sv")));
@@ -865,6 +885,7 @@ static int builder_render(http_req *r, int status, const survey_round *round, js
 	json_object_set_new(d, "earlier", earlier);
 	builder_choices(d, q);
 	json_object_set_new(d, "sections", sections);
+	headings_json(d, &q->title, &q->intro);
 	json_object_set_new(d, "locked", json_boolean(locked));
 	json_object_set_new(d, "id", json_integer(round->id));
 	json_object_set_new(d, "round_title", json_string(round->title_sv));
@@ -1088,6 +1109,53 @@ static const char *edit_texts(edit *e)
 	return NULL;
 }
 
+/* rubriker: section (a section's code, or "" for the questionnaire itself),
+ * heading_sv, heading_en, intro_sv, intro_en — its title and introduction. */
+static const char *edit_headings(edit *e)
+{
+	http_req *r = e->r;
+	const char *section = webform_trimmed(r, "section");
+	json_t *target = e->doc, *sec;
+	size_t s;
+	e->field = "headings";
+	e->detail = *section ? section : "questionnaire";
+	if (*section) {
+		target = NULL;
+		json_array_foreach(json_object_get(e->doc, "sections"), s, sec)
+			if (json_is_string(json_object_get(sec, "code")) &&
+			    strcmp(json_string_value(json_object_get(sec, "code")), section) == 0)
+				target = sec;
+		if (target == NULL)
+			return edit_fail(e, 404, T(r, "Avsnittet finns inte i enkäten."));
+		e->field = arena_printf(r->arena, "section-%s", section);
+	}
+	static const char *const names[] = { "heading_sv", "heading_en", "intro_sv", "intro_en" };
+	const char *v[4];
+	for (size_t i = 0; i < 4; i++) {
+		v[i] = webform_trimmed(r, names[i]);
+		if (!text_field_ok(v[i], i < 2 ? 200 : 4000, i >= 2))
+			return edit_fail(e, 422, T(r, "En rubrik får vara högst 200 tecken och en inledning högst 4 000."));
+	}
+	if (!*v[0])
+		return edit_fail(e, 422, T(r, "Skriv rubriken på svenska."));
+	json_t *title = json_object_get(target, "title");
+	if (!json_is_object(title)) {
+		title = json_object();
+		json_object_set_new(target, "title", title);
+	}
+	text_set(title, "sv", v[0]);
+	text_set(title, "en", v[1]);
+	if (*v[2] || *v[3]) {
+		json_t *intro = json_object();
+		text_set(intro, "sv", v[2]);
+		text_set(intro, "en", v[3]);
+		json_object_set_new(target, "intro", intro);
+	} else {
+		json_object_del(target, "intro");
+	}
+	return NULL;
+}
+
 /* An optional whole number field: "" leaves *set false. Returns 0 or -1. */
 static int optional_int(http_req *r, const char *name, bool *set, int64_t *v)
 {
@@ -1203,6 +1271,7 @@ static const struct {
 	{ "ta-bort", edit_remove, true },
 	{ "flytta", edit_move, true },
 	{ "texter", edit_texts, false },
+	{ "rubriker", edit_headings, false },
 	{ "ny", edit_new, true },
 	{ "villkor", edit_show_if, true },
 };

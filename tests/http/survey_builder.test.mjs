@@ -177,6 +177,22 @@ test('builder actions: remove, add back from the bank, move, edit texts, routing
   assert.equal((await act(s, id, 'villkor', { code: 'oppen.bra', show_if_item: '', show_if_codes: '' })).status, 303);
   assert.equal(itemOf(await exported(s, id), 'oppen.bra').show_if, undefined);
 
+  // Headings: the questionnaire's own and a section's, texts only.
+  assert.equal((await act(s, id, 'rubriker', { section: '', heading_sv: 'Trygghet i Partille', heading_en: 'Safety in Partille',
+    intro_sv: 'Tack för att du svarar.', intro_en: '' })).status, 303);
+  let q = await exported(s, id);
+  assert.deepEqual(q.title, { sv: 'Trygghet i Partille', en: 'Safety in Partille' });
+  assert.deepEqual(q.intro, { sv: 'Tack för att du svarar.' });
+  assert.equal((await s.submit(`${BASE}/${id}/enkat`, { heading_sv: 'Problem i området', heading_en: 'Problems in the area', intro_sv: '', intro_en: '' },
+    { action: '/enkat/rubriker', page: await s.get(`${BASE}/${id}/enkat`).then((p) => ({ ...p, body: p.body.slice(p.body.indexOf('id="section-problem"')) })) })).status, 303);
+  q = await exported(s, id);
+  assert.deepEqual(q.sections[0].title, { sv: 'Problem i området', en: 'Problems in the area' });
+  assert.equal(q.sections[0].intro, undefined);
+  assert.equal((await act(s, id, 'rubriker', { section: 'finns-inte', heading_sv: 'X' })).status, 404);
+  assert.equal((await act(s, id, 'rubriker', { section: '', heading_sv: '' })).status, 422);
+  // Each single item shows its options with their codes, which routing conditions name.
+  assert.match(text((await s.get(`${BASE}/${id}/enkat`)).body), /Svarsalternativ \(kod = text\): 1 = Ja/);
+
   // A new number item.
   assert.equal((await act(s, id, 'ny', { section: 'bakgrund', code: 'bakgrund.hushall', type: 'number', scale: 'yes_no',
     role: 'other', text_sv: 'Hur många bor i ditt hushåll?', text_en: 'How many live in your household?', min: '1', max: '20' })).status, 303);
@@ -184,7 +200,7 @@ test('builder actions: remove, add back from the bank, move, edit texts, routing
   assert.equal(added.type, 'number');
   assert.equal(added.max, 20);
   assert.equal(added.scale, undefined, 'a scale only for single items');
-  assert.equal((await server.sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'survey.questionnaire' AND object = 'survey_round:${id}'`)).trim(), '8');
+  assert.equal((await server.sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'survey.questionnaire' AND object = 'survey_round:${id}'`)).trim(), '10');
 });
 
 test('a change that would break the questionnaire is refused with the parser\'s message, in Swedish or English', async () => {
