@@ -608,9 +608,27 @@ static int round_settings(http_req *r)
 	if (webform_has_errors(d))
 		return round_render(r, 422, &round, d);
 
+	/* Written onto the round as it is now, so that a questionnaire or status
+	 * saved meanwhile is kept. */
 	db_conn *c = web_db(r);
-	int rc = db_begin_write(c) == 0 ? survey_round_update(c, &round, web_now()) : -1;
-	if (rc < 0) {
+	survey_round now;
+	int rc = db_begin_write(c) == 0 ? survey_round_get(c, r->arena, round.id, NULL, &now) : -1;
+	if (rc == 1) {
+		now.title_sv = round.title_sv;
+		now.title_en = round.title_en;
+		now.year = round.year;
+		now.slug = round.slug;
+		now.opens_at = round.opens_at;
+		now.closes_at = round.closes_at;
+		now.open_link = round.open_link;
+		now.margins = round.margins;
+		now.min_n = round.min_n;
+		now.trim_upper = round.trim_upper;
+		now.method_sv = round.method_sv;
+		now.method_en = round.method_en;
+		rc = survey_round_update(c, &now, web_now());
+	}
+	if (rc != 1) {
 		bool conflict = db_error_is_conflict(c);
 		db_rollback(c);
 		if (!conflict)
@@ -633,24 +651,30 @@ static int round_status(http_req *r)
 	if (status)
 		return status;
 	int to = survey_round_status_find(webform_trimmed(r, "to"));
+	db_conn *c = web_db(r);
+	/* Read and written in one transaction: two clicks cannot both pass the check. */
+	if (db_begin_write(c) != 0 || survey_round_get(c, r->arena, round.id, NULL, &round) != 1)
+		goto failed;
 	bool allowed = false;
 	for (size_t i = 0; i < ARRAY_LEN(transitions); i++)
 		allowed |= transitions[i].from == round.status && (int)transitions[i].to == to;
-	if (!allowed)
+	if (!allowed) {
+		db_rollback(c);
 		return web_error(r, 409, T(r, "Undersökningen kan inte få den statusen nu."));
+	}
 	enum survey_round_status from = round.status;
 	round.status = (enum survey_round_status)to;
 	int64_t now = web_now();
 	if (round.status == SURVEY_ROUND_PUBLISHED)
 		round.published_at = now;
-	db_conn *c = web_db(r);
-	if (db_begin_write(c) != 0 || survey_round_update(c, &round, now) != 1 || db_commit(c) != 0) {
-		db_rollback(c);
-		return webform_failed(r, NULL);
-	}
+	if (survey_round_update(c, &round, now) != 1 || db_commit(c) != 0)
+		goto failed;
 	web_audit(r, "survey.round_status", arena_printf(r->arena, "survey_round:%lld", (long long)round.id),
 		  arena_printf(r->arena, "%s -> %s", survey_round_status_names[from], survey_round_status_names[to]));
 	return web_redirect_flash(r, builder_round_path(r, &round, ""), T(r, "Statusen är ändrad."));
+failed:
+	db_rollback(c);
+	return webform_failed(r, NULL);
 }
 
 /* ---- one-time codes ---- */

@@ -26,7 +26,7 @@
 
 #include "http/http.h"
 
-/* builder.c: the rounds, a round's settings and status, the questionnaire
+/* builder.c, builder_questionnaire.c: the rounds, a round's settings and status, the questionnaire
  * builder with export/import, and one-time codes (staff, samordnare and admin). */
 extern const http_route survey_builder_routes[];
 extern const size_t survey_builder_route_count;
