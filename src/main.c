@@ -275,6 +275,7 @@ static http_route *collect_routes(size_t *count)
 		{ survey_entry_routes, &survey_entry_route_count },
 		{ survey_results_routes, &survey_results_route_count },
 		{ survey_review_routes, &survey_review_route_count },
+		{ survey_builder_routes, &survey_builder_route_count },
 	};
 	size_t n = 0, k = 0;
 	for (size_t i = 0; i < ARRAY_LEN(tables); i++)

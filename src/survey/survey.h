@@ -174,4 +174,9 @@ extern const size_t survey_results_route_count;
 extern const http_route survey_review_routes[];
 extern const size_t survey_review_route_count;
 
+/* builder.c, builder_questionnaire.c: the rounds, a round's settings and status, the questionnaire
+ * builder with export/import, and one-time codes (staff, samordnare and admin). */
+extern const http_route survey_builder_routes[];
+extern const size_t survey_builder_route_count;
+
 #endif

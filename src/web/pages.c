@@ -74,6 +74,7 @@ static const struct role_link {
 	{ ROLE_POLIS, "/personal/polisen/felanmalningar", N_("Felanmälningar till polisen") },
 	{ ROLE_SAMORDNARE | ROLE_ADMIN, "/personal/felanmalan-kategorier", N_("Kategorier för felanmälan") },
 	{ ROLE_ADMIN, "/personal/apinycklar", N_("API-nycklar för Open311") },
+	{ ROLE_SAMORDNARE | ROLE_ADMIN, "/personal/trygghetsundersokning", N_("Trygghetsundersökningar") },
 };
 
 /* GET /personal/ — the start page, with what each of the user's roles may do. */
