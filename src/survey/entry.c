@@ -362,7 +362,43 @@ fail:
 	return webform_failed(r, NULL);
 }
 
+typedef struct entry_list {
+	http_req *r;
+	json_t *rounds;
+} entry_list;
+
+static int entry_list_add(void *ud, const survey_round *round)
+{
+	entry_list *l = ud;
+	if (round->status != SURVEY_ROUND_OPEN && round->status != SURVEY_ROUND_CLOSED)
+		return 0;
+	bool english = strcmp(web(l->r)->lang, "en") == 0 && round->title_en[0] != '\0';
+	json_t *o = json_object();
+	json_object_set_new(o, "title", json_string(english ? round->title_en : round->title_sv));
+	json_object_set_new(o, "year", json_integer(round->year));
+	json_object_set_new(o, "href", json_string(arena_printf(l->r->arena, "/personal/trygghetsundersokning/%lld/registrera",
+	                                                        (long long)round->id)));
+	json_object_set_new(o, "closed", json_boolean(round->status == SURVEY_ROUND_CLOSED));
+	json_array_append_new(l->rounds, o);
+	return 0;
+}
+
+/* GET /personal/registrera-enkatsvar: the rounds whose answers staff may enter
+ * (open or closed), so that a handläggare finds the entry form. */
+static int entry_rounds_page(http_req *r)
+{
+	entry_list l = { r, json_array() };
+	json_t *d = json_object();
+	json_object_set_new(d, "rounds", l.rounds);
+	if (survey_round_list(web_db(r), entry_list_add, &l) != 0)
+		return webform_failed(r, d);
+	json_object_set_new(d, "any", json_boolean(json_array_size(l.rounds) > 0));
+	json_object_set_new(d, "title", json_string(T(r, "Registrera svar på trygghetsundersökningen")));
+	return web_render(r, 200, "survey/entry_rounds", d);
+}
+
 const http_route survey_entry_routes[] = {
+	{ "GET", "/personal/registrera-enkatsvar", entry_rounds_page, ROUTE_STAFF, ENTRY_ROLES },
 	{ "GET", ENTRY_PATH, entry_page, ROUTE_STAFF, ENTRY_ROLES },
 	{ "POST", ENTRY_PATH, entry_submit, ROUTE_STAFF, ENTRY_ROLES },
 	{ "POST", ENTRY_PATH "/{response}/angra", entry_undo, ROUTE_STAFF, ENTRY_ROLES },

@@ -75,6 +75,7 @@ static const struct role_link {
 	{ ROLE_SAMORDNARE | ROLE_ADMIN, "/personal/felanmalan-kategorier", N_("Kategorier för felanmälan") },
 	{ ROLE_ADMIN, "/personal/apinycklar", N_("API-nycklar för Open311") },
 	{ ROLE_SAMORDNARE | ROLE_ADMIN, "/personal/trygghetsundersokning", N_("Trygghetsundersökningar") },
+	{ ROLE_HANDLAGGARE | ROLE_SAMORDNARE, "/personal/registrera-enkatsvar", N_("Registrera svar på trygghetsundersökningen") },
 };
 
 /* GET /personal/ — the start page, with what each of the user's roles may do. */

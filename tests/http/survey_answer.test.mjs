@@ -331,6 +331,12 @@ test('staff entry: roles; errors beside their fields with the input kept; routin
   assert.equal((await new Client(server.url).get(path)).status, 303, 'login needed');
   assert.equal((await (await staff('polis')).get(path)).status, 403);
   const h = await staff('handlaggare');
+  // A handläggare finds the form from the start page through the list of rounds taking answers.
+  assert.ok((await h.get('/personal/')).body.includes('href="/personal/registrera-enkatsvar"'));
+  const list = await h.get('/personal/registrera-enkatsvar');
+  assert.equal(list.status, 200);
+  assert.ok(list.body.includes(`href="${path}"`), 'the open round is listed');
+  assert.equal((await (await staff('polis')).get('/personal/registrera-enkatsvar')).status, 403);
   const page = await h.get(path);
   assert.equal(page.status, 200);
   assert.match(page.body, /<input type="text" id="e-problem.nedskrapning" name="problem.nedskrapning" value=""[^>]* autofocus>/);
