@@ -6,7 +6,9 @@
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/util.h"
 
@@ -324,6 +326,54 @@ int64_t survey_response_count(db_conn *c, int64_t round_id)
 	if (db_step(s) != DB_DONE) /* finish the statement, or SQLite cannot commit */
 		return -1;
 	return id;
+}
+
+static const char SQL_COUNTS[] =
+	"SELECT r.round_id, a.item_code, COALESCE(a.value_code, -1), COALESCE(a.area_id, r.area_id, 0), "
+	"r.submitted_at / 86400, COUNT(*) FROM survey_answers a JOIN survey_responses r ON r.id = a.response_id "
+	"WHERE r.status = 'complete' AND r.submitted_at >= ? AND r.submitted_at < ? "
+	"GROUP BY r.round_id, a.item_code, COALESCE(a.value_code, -1), COALESCE(a.area_id, r.area_id, 0), "
+	"r.submitted_at / 86400 "
+	"ORDER BY r.round_id, a.item_code, COALESCE(a.value_code, -1), COALESCE(a.area_id, r.area_id, 0), "
+	"r.submitted_at / 86400";
+
+int survey_counts(db_conn *c, int64_t from, int64_t to, int (*fn)(void *ud, const survey_count *row), void *ud)
+{
+	db_stmt *s = db_prepare(c, SQL_COUNTS);
+	if (s == NULL)
+		return -1;
+	db_bind_int(s, 1, from);
+	db_bind_int(s, 2, to);
+	/* Rows come by day; days of one month are adjacent and are summed here. */
+	survey_count cur = { 0 };
+	char *item = NULL;
+	bool have = false;
+	int rc, result = 0;
+	while ((rc = db_step(s)) == DB_ROW) {
+		time_t day = (time_t)db_column_int(s, 4) * 86400;
+		struct tm tm;
+		gmtime_r(&day, &tm);
+		const char *code = db_column_text(s, 1);
+		int64_t round = db_column_int(s, 0), value = db_column_int(s, 2), area = db_column_int(s, 3);
+		if (have && cur.round_id == round && strcmp(item, code) == 0 && cur.value_code == value &&
+		    cur.area_id == area && cur.year == tm.tm_year + 1900 && cur.month == tm.tm_mon + 1) {
+			cur.count += db_column_int(s, 5);
+			continue;
+		}
+		if (have && fn(ud, &cur) != 0)
+			goto out;
+		free(item);
+		item = xstrdup(code);
+		cur = (survey_count){ round, item, value, area, tm.tm_year + 1900, tm.tm_mon + 1, db_column_int(s, 5) };
+		have = true;
+	}
+	if (rc != DB_DONE)
+		result = -1;
+	else if (have)
+		fn(ud, &cur);
+out:
+	free(item);
+	return result;
 }
 
 /* ---- population ---- */

@@ -108,6 +108,27 @@ int survey_answers_each(db_conn *c, int64_t round_id, bool with_text,
 /* Number of complete responses of the round, or -1. */
 int64_t survey_response_count(db_conn *c, int64_t round_id);
 
+/*
+ * Counts for the lägesbild: the answers of complete responses submitted in
+ * [from, to) by item × answer code × area × month (UTC), in that order.
+ * area_id is the answer's own area for place and area items (a marked unsafe
+ * place lies in that area), otherwise the respondent's area (0: unknown);
+ * value_code is -1 for answers without a code (places, text). These are
+ * unweighted counts of answers — the weighted estimates are
+ * survey_lagesbild_estimates() (survey.h); counts are for things such as
+ * "marked unsafe places per area and month" (item trygghet.plats). Free text
+ * is never given. fn returns 0 to go on. Returns 0 or -1.
+ */
+typedef struct survey_count {
+	int64_t round_id;
+	const char *item_code;  /* the problem category: the item's code */
+	int64_t value_code;
+	int64_t area_id;
+	int year, month;
+	int64_t count;
+} survey_count;
+int survey_counts(db_conn *c, int64_t from, int64_t to, int (*fn)(void *ud, const survey_count *row), void *ud);
+
 /* ---- population margins ---- */
 
 /* Replaces the round's population counts of margin (e.g. "age_group*sex")

@@ -1,7 +1,8 @@
 /*
  * test_survey_store.c — the survey's tables on SQLite: a round keeps its
  * questionnaire and settings, a response keeps its answers and its area,
- * free text starts pending review, population margins are replaced as a
+ * free text starts pending review, counts for the lägesbild by item × code ×
+ * area × month, population margins are replaced as a
  * whole, and one-time codes exist only as hashes. (The HTTP suite runs the
  * same code on PostgreSQL.)
  */
@@ -173,6 +174,49 @@ static void test_response(void **state)
 	assert_true(c.saw_text);
 }
 
+typedef struct counted {
+	int rows;
+	int64_t total, places_in_7, robbed;
+} counted;
+
+static int count_row(void *ud, const survey_count *row)
+{
+	counted *c = ud;
+	c->rows++;
+	c->total += row->count;
+	assert_int_equal(row->year, 1970);
+	assert_int_equal(row->month, 1);
+	if (strcmp(row->item_code, "trygghet.plats") == 0 && row->area_id == 7)
+		c->places_in_7 += row->count;
+	if (strcmp(row->item_code, "utsatt.ran") == 0 && row->value_code == 1)
+		c->robbed += row->count;
+	return 0;
+}
+
+static void test_counts(void **state)
+{
+	fixture *f = *state;
+	test_response(state);
+	survey_answer more[] = {
+		{ .item_code = "bakgrund.omrade", .has_code = true, .code = 7, .area_id = 7 },
+		{ .item_code = "utsatt.ran", .has_code = true, .code = 1 },
+		{ .item_code = "anmalt.ran", .has_code = true, .code = 1 },
+		{ .item_code = "trygghet.plats", .has_point = true, .lat = 57.7, .lon = 12.1, .area_id = 9 },
+	};
+	survey_response_meta meta = { .mode = "paper" };
+	assert_int_equal(db_begin_write(f->c), 0);
+	assert_true(survey_response_insert(f->c, f->round, f->q, &meta, more, 4, 6000) > 0);
+	assert_int_equal(db_commit(f->c), 0);
+	counted c = { 0 };
+	assert_int_equal(survey_counts(f->c, 0, 86400, count_row, &c), 0);
+	assert_int_equal(c.total, 11);        /* 7 + 4 answers */
+	assert_int_equal(c.places_in_7, 1);   /* the second place lies in area 9, not the respondent's */
+	assert_int_equal(c.robbed, 2);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(survey_counts(f->c, 5500, 86400, count_row, &c), 0);
+	assert_int_equal(c.total, 4);
+}
+
 typedef struct pop_sum {
 	int cells;
 	double total;
@@ -239,6 +283,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_response, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_population, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_codes, setup, teardown),
 	};
