@@ -14,6 +14,7 @@
 #include "pages/pages.h"
 #include "reports/reports.h"
 #include "settings/settings.h"
+#include "survey/survey.h"
 #include "tips/tips.h"
 #include "web/web.h"
 
@@ -270,6 +271,8 @@ static http_route *collect_routes(size_t *count)
 		{ report_staff_routes, &report_staff_route_count },
 		{ report_public_routes, &report_public_route_count },
 		{ report_category_routes, &report_category_route_count },
+		{ survey_import_routes, &survey_import_route_count },
+		{ survey_population_routes, &survey_population_route_count },
 	};
 	size_t n = 0, k = 0;
 	for (size_t i = 0; i < ARRAY_LEN(tables); i++)

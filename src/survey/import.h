@@ -156,4 +156,34 @@ int survey_import_check_rows(arena *a, const survey_questionnaire *q, const surv
                              int64_t (*area_lookup)(void *ud, const char *text), void *ud,
                              survey_import_check *out);
 
+
+/* ---- the municipality's areas as files name them (import_areas.c) ---- */
+
+#include "db/db.h"
+
+typedef struct survey_area_ref {
+	int64_t id;
+	const char *code, *name;
+	double bbox_w, bbox_s, bbox_e, bbox_n; /* the area's bounding box (demo points) */
+} survey_area_ref;
+
+typedef struct survey_area_list {
+	size_t count;
+	survey_area_ref *items; /* in a */
+} survey_area_list;
+
+/* Reads the areas in use into *out (in a). 0 or -1 (database error). */
+int survey_area_list_load(db_conn *c, arena *a, survey_area_list *out);
+/* The area (ud: a survey_area_list) named by text: its id, its code or its
+ * name, case-insensitive (survey_fold_equal). Returns its id, or 0. */
+int64_t survey_area_list_lookup(void *ud, const char *text);
+/* The area with id, or NULL. */
+const survey_area_ref *survey_area_list_find(const survey_area_list *l, int64_t id);
+
+
+/* The relative difference between margin totals that the raking rescales
+ * away (survey_rake_options.total_tolerance's default); beyond it, raking is
+ * refused. */
+double survey_population_total_tolerance(void);
+
 #endif

@@ -26,4 +26,31 @@
 
 #include "http/http.h"
 
+/* ---- import of answers and population margins, demo rounds: import.c,
+ * import_csv.c, import_check.c, import_areas.c (import.h), population.c,
+ * demo.c ---- */
+
+#include <stdio.h>
+
+#include "core/config.h"
+#include "db/db.h"
+#include "survey/survey_store.h"
+
+/* Codebook, CSV template and import of answers: …/ID/kodbok.csv, mall.csv, import. */
+extern const http_route survey_import_routes[];
+extern const size_t survey_import_route_count;
+/* Population margins: …/ID/befolkning. */
+extern const http_route survey_population_routes[];
+extern const size_t survey_population_route_count;
+
+/* For the staff pages of a round ({id} in the path): reads the round and its
+ * questionnaire. Returns 0, or the status with the error page set. */
+int survey_page_round(http_req *r, survey_round *round, const survey_questionnaire **q);
+/* The round's title in the request's language. */
+const char *survey_page_round_title(http_req *r, const survey_round *round);
+
+/* The demo rounds for Partille (2022 and 2025 published with generated
+ * answers, 2026 open with an open link); does nothing when they exist. 0 or -1. */
+int survey_demo_load(db_conn *c, const config *cfg, FILE *out);
+
 #endif
