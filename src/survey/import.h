@@ -165,6 +165,7 @@ typedef struct survey_area_ref {
 	int64_t id;
 	const char *code, *name;
 	double bbox_w, bbox_s, bbox_e, bbox_n; /* the area's bounding box (demo points) */
+	const char *geometry;                  /* GeoJSON (demo points) */
 } survey_area_ref;
 
 typedef struct survey_area_list {

@@ -26,7 +26,7 @@ static int collect_area(void *ud, const area *ar)
 	}
 	c->items[c->count++] = (survey_area_ref){
 		.id = ar->id, .code = arena_strdup(c->a, ar->code), .name = arena_strdup(c->a, ar->name),
-		.bbox_w = ar->bbox.min_lon, .bbox_s = ar->bbox.min_lat, .bbox_e = ar->bbox.max_lon, .bbox_n = ar->bbox.max_lat,
+		.geometry = arena_strdup(c->a, ar->geometry ? ar->geometry : ""), .bbox_w = ar->bbox.min_lon, .bbox_s = ar->bbox.min_lat, .bbox_e = ar->bbox.max_lon, .bbox_n = ar->bbox.max_lat,
 	};
 	return 0;
 }

@@ -342,3 +342,51 @@ test('population margins: bad files are refused with every problem listed, nothi
   assert.match(text(notMargin.body), /viktar inte efter den här marginalen/);
   assert.equal(await margins(), before);
 });
+
+test('the demo rounds: two published rounds of generated answers, one open round, margins; loading again adds nothing', async () => {
+  const rounds = (await server.sql(`SELECT slug, status, open_link, generated, margins,
+      (SELECT COUNT(*) FROM survey_responses s WHERE s.round_id = r.id AND s.status = 'complete')
+    FROM survey_rounds r WHERE slug LIKE 'trygghetsundersokning-%' ORDER BY year`)).trim().split('\n');
+  assert.deepEqual(rounds, [
+    'trygghetsundersokning-2022|published|0|1|age_group,area|1000',
+    'trygghetsundersokning-2025|published|0|1|age_group,area|1000',
+    'trygghetsundersokning-2026|open|1|0|age_group,area|0',
+  ]);
+  // The margins of each round: age groups and areas with the same total.
+  const totals = (await server.sql(`SELECT r.slug, p.margin, COUNT(*), SUM(p.count) FROM survey_population p
+    JOIN survey_rounds r ON r.id = p.round_id WHERE r.slug LIKE 'trygghetsundersokning-%' GROUP BY r.slug, p.margin ORDER BY r.slug, p.margin`))
+    .trim().split('\n').map((l) => l.split('|'));
+  assert.equal(totals.length, 6);
+  for (const [, margin, cells, sum] of totals) {
+    assert.equal(Number(cells), margin === 'age_group' ? 4 : 15);
+    assert.equal(Number(sum), Number(totals[0][3]));
+  }
+  // Every area of the demo has answers; places lie in the respondent's area.
+  const areas = await count(`SELECT COUNT(DISTINCT s.area_id) FROM survey_responses s JOIN survey_rounds r ON r.id = s.round_id
+    WHERE r.slug = 'trygghetsundersokning-2022'`);
+  assert.equal(areas, 15);
+  const places = (await server.sql(`SELECT COUNT(*), SUM(CASE WHEN a.area_id = s.area_id THEN 1 ELSE 0 END) FROM survey_answers a
+    JOIN survey_responses s ON s.id = a.response_id WHERE a.item_code = 'trygghet.plats'`)).trim().split('|').map(Number);
+  assert.ok(places[0] > 20 && places[0] === places[1], `places: ${places}`);
+  // Free texts: some approved (with their public text), the rest pending.
+  const texts = (await server.sql(`SELECT text_review, COUNT(*), SUM(CASE WHEN text_public IS NULL THEN 0 ELSE 1 END) FROM survey_answers
+    WHERE text_review IS NOT NULL GROUP BY text_review ORDER BY text_review`)).trim().split('\n').map((l) => l.split('|'));
+  assert.equal(texts[0][0], 'approved');
+  assert.ok(Number(texts[0][1]) > 10 && texts[0][1] === texts[0][2]);
+  assert.equal(texts[1][0], 'pending');
+  assert.ok(Number(texts[1][1]) > Number(texts[0][1]) && texts[1][2] === '0');
+  // Routing holds in the generated data: "reported" only after "victim = yes".
+  const stray = await count(`SELECT COUNT(*) FROM survey_answers a JOIN survey_answers v ON v.response_id = a.response_id
+    AND v.item_code = REPLACE(a.item_code, 'anmalt.', 'utsatt.') WHERE a.item_code LIKE 'anmalt.%' AND v.value_code <> 1`);
+  assert.equal(stray, 0);
+  // The older answer more often than the young (so weighting matters).
+  const byAge = (await server.sql(`SELECT a.value_code, COUNT(*) FROM survey_answers a JOIN survey_responses s ON s.id = a.response_id
+    JOIN survey_rounds r ON r.id = s.round_id WHERE r.slug = 'trygghetsundersokning-2022' AND a.item_code = 'bakgrund.alder'
+    GROUP BY a.value_code ORDER BY a.value_code`)).trim().split('\n').map((l) => Number(l.split('|')[1]));
+  assert.ok(byAge[3] > 2 * byAge[0], `answers by age group: ${byAge}`);
+
+  const answersBefore = await count('SELECT COUNT(*) FROM survey_answers');
+  await server.loadDemo(); // throws when the command fails
+  assert.equal(await count("SELECT COUNT(*) FROM survey_rounds WHERE slug LIKE 'trygghetsundersokning-%'"), 3);
+  assert.equal(await count('SELECT COUNT(*) FROM survey_answers'), answersBefore);
+});
