@@ -25,8 +25,9 @@
  * The population margins are age_group and area (the data has no split by
  * sex); see data/demo/partille_population.md for the source.
  *
- * Everything is written in one transaction with multi-row inserts for the
- * answers, so that loading stays quick on PostgreSQL as well. Nothing is
+ * Everything is written in one transaction with multi-row inserts (the
+ * responses, found again by their source_ref "demo-N", and the answers), so
+ * that loading stays quick on PostgreSQL as well. Nothing is
  * done when the rounds exist.
  */
 #include "survey/survey.h"
@@ -47,16 +48,25 @@
 #include "survey/survey_store.h"
 
 #define DEMO_RESPONDENTS 1000
-#define ANSWER_BATCH 100
+#define ANSWER_BATCH 400
+#define RESPONSE_BATCH 100
+#define RESPONSE_PARAMS 7
 #define ANSWER_PARAMS 9
 
-static const char SQL_RESPONSE[] =
+/* Responses are inserted RESPONSE_BATCH at a time and found again by their
+ * source_ref "demo-N"; answers ANSWER_BATCH at a time. The multi-row
+ * statements repeat a fixed row of placeholders (built once, see batch_sql()). */
+static const char SQL_RESPONSE_HEAD[] =
 	"INSERT INTO survey_responses (round_id, mode, status, area_id, base_weight, source_ref, started_at, "
-	"submitted_at, updated_at) VALUES (?, ?, 'complete', ?, 1, '', ?, ?, ?) RETURNING id";
+	"submitted_at, updated_at) VALUES ";
+static const char SQL_RESPONSE_ROW[] = "(?, ?, 'complete', ?, 1, ?, ?, ?, ?)";
+static const char SQL_RESPONSE_ONE[] =
+	"INSERT INTO survey_responses (round_id, mode, status, area_id, base_weight, source_ref, started_at, "
+	"submitted_at, updated_at) VALUES (?, ?, 'complete', ?, 1, ?, ?, ?, ?)";
+static const char SQL_RESPONSE_IDS[] = "SELECT id, source_ref FROM survey_responses WHERE round_id = ?";
 static const char SQL_ANSWER_ONE[] =
 	"INSERT INTO survey_answers (response_id, item_code, value_code, value_text, lat, lon, area_id, text_review, "
 	"text_public) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-/* SQL_ANSWER_ONE with ANSWER_BATCH rows of values, built once (answer_batch_sql()). */
 static const char SQL_ANSWER_HEAD[] =
 	"INSERT INTO survey_answers (response_id, item_code, value_code, value_text, lat, lon, area_id, text_review, "
 	"text_public) VALUES ";
@@ -213,7 +223,7 @@ typedef struct demo_ctx {
 	const survey_area_list *areas;
 	rng g;
 	/* the answers waiting for a multi-row insert */
-	const char *batch_sql;
+	const char *batch_sql, *response_sql;
 	size_t pending;
 	int64_t resp[ANSWER_BATCH];
 	survey_answer ans[ANSWER_BATCH];
@@ -542,14 +552,62 @@ static const char METHOD_EN[] =
 	"to the population by age group and area (Statistics Sweden 2022), since older people answer more often "
 	"than younger.";
 
-/* Generates DEMO_RESPONDENTS responses for round_id. */
+/* One generated response, before it is stored. */
+typedef struct generated {
+	const char *mode;
+	int64_t area_id, at;
+	size_t answer_count;
+	survey_answer *answers;
+} generated;
+
+static void bind_response(db_stmt *s, int base, int64_t round_id, const generated *gr, const char *ref)
+{
+	db_bind_int(s, base + 1, round_id);
+	db_bind_text(s, base + 2, gr->mode);
+	db_bind_int(s, base + 3, gr->area_id);
+	db_bind_text(s, base + 4, ref);
+	db_bind_int(s, base + 5, gr->at);
+	db_bind_int(s, base + 6, gr->at + 600);
+	db_bind_int(s, base + 7, gr->at + 600);
+}
+
+/* Stores the responses (RESPONSE_BATCH at a time) and reads their ids into ids[]. */
+static int store_responses(demo_ctx *x, int64_t round_id, const generated *gen, size_t n, int64_t *ids)
+{
+	for (size_t i = 0; i < n;) {
+		bool full = n - i >= RESPONSE_BATCH;
+		db_stmt *s = db_prepare(x->c, full ? x->response_sql : SQL_RESPONSE_ONE);
+		if (s == NULL)
+			return -1;
+		size_t rows = full ? RESPONSE_BATCH : 1;
+		for (size_t k = 0; k < rows; k++)
+			bind_response(s, (int)(k * RESPONSE_PARAMS), round_id, &gen[i + k], arena_printf(x->a, "demo-%zu", i + k));
+		if (db_step(s) != DB_DONE)
+			return -1;
+		i += rows;
+	}
+	db_stmt *s = db_prepare(x->c, SQL_RESPONSE_IDS);
+	if (s == NULL)
+		return -1;
+	db_bind_int(s, 1, round_id);
+	int rc;
+	while ((rc = db_step(s)) == DB_ROW) {
+		const char *ref = db_column_text(s, 1);
+		int64_t k;
+		if (ref && strncmp(ref, "demo-", 5) == 0 && str_to_int64(ref + 5, &k) == 0 && k >= 0 && (size_t)k < n)
+			ids[k] = db_column_int(s, 0);
+	}
+	return rc == DB_DONE ? 0 : -1;
+}
+
+/* Generates DEMO_RESPONDENTS responses for round_id and stores them. */
 static int generate(demo_ctx *x, int64_t round_id, const population *pop, bool later, int64_t start)
 {
 	size_t cells = pop->count;
 	double *w = arena_alloc(x->a, cells * sizeof *w);
 	for (size_t i = 0; i < cells; i++)
 		w[i] = pop->people[i] * response_rate[pop->age[i]];
-	survey_answer *answers = arena_alloc(x->a, x->q->item_count * sizeof *answers);
+	generated *gen = arena_alloc(x->a, DEMO_RESPONDENTS * sizeof *gen);
 	for (int r = 0; r < DEMO_RESPONDENTS; r++) {
 		person p = { 0 };
 		size_t cell = pick(&x->g, w, cells);
@@ -564,6 +622,7 @@ static int generate(demo_ctx *x, int64_t round_id, const population *pop, bool l
 		for (size_t i = 0; i < ARRAY_LEN(crimes); i++)
 			p.victim[i] = chance(&x->g, 1.15 * crimes[i].victim * age_victim[p.age] * exp(0.4 * p.place));
 
+		survey_answer *answers = arena_alloc(x->a, x->q->item_count * sizeof *answers);
 		size_t n = 0;
 		for (size_t i = 0; i < x->q->item_count; i++) {
 			const survey_item *it = &x->q->items[i];
@@ -579,37 +638,32 @@ static int generate(demo_ctx *x, int64_t round_id, const population *pop, bool l
 		}
 		static const char *const modes[] = { "web", "paper", "phone" };
 		static const double mw[] = { 0.6, 0.3, 0.1 };
-		int64_t t = start + r * 1200 + (int64_t)(rnd(&x->g) * 1000);
-		db_stmt *s = db_prepare(x->c, SQL_RESPONSE);
-		if (s == NULL)
+		gen[r] = (generated){ .mode = modes[pick(&x->g, mw, 3)], .area_id = x->areas->items[p.area].id,
+		                      .at = start + r * 1200 + (int64_t)(rnd(&x->g) * 1000), .answer_count = n, .answers = answers };
+	}
+	int64_t *ids = arena_alloc(x->a, DEMO_RESPONDENTS * sizeof *ids);
+	memset(ids, 0, DEMO_RESPONDENTS * sizeof *ids);
+	if (store_responses(x, round_id, gen, DEMO_RESPONDENTS, ids) != 0)
+		return -1;
+	for (int r = 0; r < DEMO_RESPONDENTS; r++) {
+		if (ids[r] <= 0)
 			return -1;
-		db_bind_int(s, 1, round_id);
-		db_bind_text(s, 2, modes[pick(&x->g, mw, 3)]);
-		db_bind_int(s, 3, x->areas->items[p.area].id);
-		db_bind_int(s, 4, t);
-		db_bind_int(s, 5, t + 600);
-		db_bind_int(s, 6, t + 600);
-		if (db_step(s) != DB_ROW)
-			return -1;
-		int64_t id = db_column_int(s, 0);
-		if (db_step(s) != DB_DONE)
-			return -1;
-		for (size_t i = 0; i < n; i++)
-			if (queue(x, id, &answers[i]) != 0)
+		for (size_t i = 0; i < gen[r].answer_count; i++)
+			if (queue(x, ids[r], &gen[r].answers[i]) != 0)
 				return -1;
 	}
 	return flush(x);
 }
 
-/* The multi-row insert of ANSWER_BATCH answers (fixed text, in a). */
-static const char *answer_batch_sql(arena *a)
+/* head followed by rows copies of row, separated by commas (fixed text, in a). */
+static const char *batch_sql(arena *a, const char *head, const char *row, int rows)
 {
 	buf b = BUF_INIT;
-	buf_puts(&b, SQL_ANSWER_HEAD);
-	for (int i = 0; i < ANSWER_BATCH; i++) {
+	buf_puts(&b, head);
+	for (int i = 0; i < rows; i++) {
 		if (i)
 			buf_puts(&b, ", ");
-		buf_puts(&b, SQL_ANSWER_ROW);
+		buf_puts(&b, row);
 	}
 	const char *sql = arena_strdup(a, b.data);
 	buf_free(&b);
@@ -659,7 +713,8 @@ int survey_demo_load(db_conn *c, const config *cfg, FILE *out)
 	}
 	demo_ctx *x = arena_alloc(a, sizeof *x);
 	memset(x, 0, sizeof *x);
-	*x = (demo_ctx){ .c = c, .a = a, .q = q, .areas = &areas, .g = { 20221001 }, .batch_sql = answer_batch_sql(a) };
+	*x = (demo_ctx){ .c = c, .a = a, .q = q, .areas = &areas, .g = { 20221001 }, .batch_sql = batch_sql(a, SQL_ANSWER_HEAD, SQL_ANSWER_ROW, ANSWER_BATCH),
+	                 .response_sql = batch_sql(a, SQL_RESPONSE_HEAD, SQL_RESPONSE_ROW, RESPONSE_BATCH) };
 	x->shapes = arena_alloc(a, (areas.count + 1) * sizeof *x->shapes);
 	memset(x->shapes, 0, (areas.count + 1) * sizeof *x->shapes);
 	int64_t now = (int64_t)time(NULL);
