@@ -84,6 +84,11 @@ static int margins_data(http_req *r, int64_t round_id, json_t *d)
 	if (v.current)
 		json_object_set_new(v.current, "total_value", json_real(v.total));
 	double tolerance = survey_population_total_tolerance();
+	survey_area_list areas;
+	if (survey_area_list_load(web_db(r), r->arena, &areas) != 0) {
+		json_decref(v.margins);
+		return -1;
+	}
 	double first = 0;
 	bool all_agree = true;
 	size_t i;
@@ -91,7 +96,12 @@ static int margins_data(http_req *r, int64_t round_id, json_t *d)
 	json_array_foreach(v.margins, i, m) {
 		json_t *cells = json_object_get(m, "cells"), *c;
 		size_t k;
+		bool by_area = strcmp(json_string_value(json_object_get(m, "margin")), "area") == 0;
 		json_array_foreach(cells, k, c) {
+			int64_t id = by_area ? survey_area_list_lookup(&areas, json_string_value(json_object_get(c, "cell"))) : 0;
+			const survey_area_ref *ar = id ? survey_area_list_find(&areas, id) : NULL;
+			if (ar)
+				json_object_set_new(c, "label", json_string(ar->name));
 			json_object_set_new(c, "count", json_string(format_count(r, json_real_value(json_object_get(c, "count_value")))));
 			json_object_del(c, "count_value");
 		}
