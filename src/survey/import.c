@@ -526,13 +526,9 @@ static int64_t store_rows(http_req *r, const survey_round *round, const survey_q
 			if (ans->has_point && ans->area_id == 0 && area_locate(c, ans->lat, ans->lon, &m) == AREA_FOUND)
 				ans->area_id = m.id;
 		}
-		survey_response_meta meta = {
-			.mode = row->mode, .import_id = id, .base_weight = row->weight,
-			.source_ref = *row->ref ? row->ref : arena_printf(r->arena, "%s:%zu", filename, row->line),
-		};
-		if (survey_response_insert(c, round->id, q, &meta, row->answers, row->answer_count, now) < 0)
-			goto fail;
 	}
+	if (survey_import_store(c, r->arena, round->id, q, id, ck->chk.valid, ck->chk.valid_count, filename, now) != 0)
+		goto fail;
 	if (db_commit(c) != 0)
 		goto fail;
 	import_id = id;

@@ -5,7 +5,9 @@
  * data (demo.c) use it, and tests/unit/survey/test_import.c tests it.
  *
  * Files: import_csv.c (the CSV reader), import_check.c (a file of answers
- * against a questionnaire, row by row).
+ * against a questionnaire, row by row), import_areas.c (areas by id, code or
+ * name), import_store.c (storing checked rows in batches),
+ * import_tolerance.c (the raking's margin total tolerance).
  *
  * The CSV reader takes what spreadsheet programs write: UTF-8 with or
  * without a byte order mark, comma or semicolon as separator (detected from
@@ -181,6 +183,13 @@ int64_t survey_area_list_lookup(void *ud, const char *text);
 /* The area with id, or NULL. */
 const survey_area_ref *survey_area_list_find(const survey_area_list *l, int64_t id);
 
+
+/* Stores the n checked rows as complete responses of round_id, made by the
+ * import import_id (already inserted; no other responses carry it), with
+ * multi-row inserts, in the caller's write transaction (import_store.c).
+ * source_ref is the row's ref, else "FILENAME:LINE". 0 or -1. */
+int survey_import_store(db_conn *c, arena *a, int64_t round_id, const survey_questionnaire *q, int64_t import_id,
+                        const survey_import_row *rows, size_t n, const char *filename, int64_t now);
 
 /* The relative difference between margin totals that the raking rescales
  * away (survey_rake_options.total_tolerance's default); beyond it, raking is
