@@ -7,6 +7,7 @@
  *   GET  /personal/trygghetsundersokning/ID/import          the form and earlier imports
  *   POST /personal/trygghetsundersokning/ID/import          a file: checked, imported if clean
  *   POST /personal/trygghetsundersokning/ID/import/giltiga  the second step: the valid rows only
+ *   GET  /personal/trygghetsundersokning/ID/import/IMPORT   an earlier import and its rejected rows
  *
  * A file is read with the CSV reader and checked row by row (import.h). When
  * every row is good, every row is imported in one transaction. When any row
@@ -54,6 +55,10 @@ static const char SQL_IMPORT_LIST[] =
 	"SELECT i.id, i.filename, i.rows_total, i.rows_imported, i.rows_rejected, i.imported_at, "
 	"COALESCE(u.name, '') FROM survey_imports i LEFT JOIN users u ON u.id = i.imported_by "
 	"WHERE i.round_id = ? ORDER BY i.id DESC LIMIT 50";
+
+static const char SQL_IMPORT_GET[] =
+	"SELECT filename, rows_total, rows_imported, rows_rejected, report, imported_at FROM survey_imports "
+	"WHERE id = ? AND round_id = ?";
 
 /* ---- shared by the survey's staff pages of this file and population.c ---- */
 
@@ -251,6 +256,8 @@ static json_t *earlier_imports(http_req *r, int64_t round_id)
 	while (db_step(s) == DB_ROW) {
 		json_t *o = json_object();
 		json_object_set_new(o, "id", json_integer(db_column_int(s, 0)));
+		json_object_set_new(o, "href", json_string(arena_printf(r->arena, STAFF_BASE "/%lld/import/%lld", (long long)round_id,
+		                                                        (long long)db_column_int(s, 0))));
 		json_object_set_new(o, "filename", json_string(db_column_text(s, 1)));
 		json_object_set_new(o, "total", json_integer(db_column_int(s, 2)));
 		json_object_set_new(o, "imported", json_integer(db_column_int(s, 3)));
@@ -659,6 +666,84 @@ static int import_valid_submit(http_req *r)
 	return status;
 }
 
+/* The message for a stored issue (names as in survey_imports.report). */
+static const char *stored_message(http_req *r, const char *problem, const char *error)
+{
+	for (int p = 0; p < SURVEY_IMP__MAX; p++) {
+		if (problem == NULL || strcmp(problem, survey_import_problem_names[p]) != 0)
+			continue;
+		if (p != SURVEY_IMP_ANSWER)
+			return T(r, survey_import_problem_text[p]);
+		for (int e = 0; e < SURVEY_A__MAX; e++)
+			if (error && strcmp(error, survey_aerror_names[e]) == 0)
+				return T(r, survey_aerror_message((enum survey_aerror)e));
+	}
+	return "";
+}
+
+/* GET …/ID/import/IMPORT — an earlier import and the rows it left out. */
+static int import_detail(http_req *r)
+{
+	survey_round round;
+	const survey_questionnaire *q;
+	int st = survey_page_round(r, &round, &q);
+	if (st)
+		return st;
+	int64_t import_id;
+	const char *text = http_param(r, "import");
+	if (text == NULL || str_to_int64(text, &import_id) != 0 || import_id <= 0)
+		return web_error(r, 404, T(r, "Det finns ingen sådan import."));
+	db_stmt *s = db_prepare(web_db(r), SQL_IMPORT_GET);
+	if (s == NULL)
+		return webform_failed(r, NULL);
+	db_bind_int(s, 1, import_id);
+	db_bind_int(s, 2, round.id);
+	int rc = db_step(s);
+	if (rc == DB_ERROR)
+		return webform_failed(r, NULL);
+	if (rc != DB_ROW)
+		return web_error(r, 404, T(r, "Det finns ingen sådan import."));
+	json_t *d = page_data(r, &round);
+	json_object_set_new(d, "detail", json_true());
+	json_object_set_new(d, "done", json_true());
+	json_object_set_new(d, "filename", json_string(db_column_text(s, 0)));
+	json_object_set_new(d, "rows_total", json_integer(db_column_int(s, 1)));
+	json_object_set_new(d, "rows_imported", json_integer(db_column_int(s, 2)));
+	json_object_set_new(d, "rows_valid", json_integer(db_column_int(s, 2)));
+	json_object_set_new(d, "rows_invalid", json_integer(db_column_int(s, 3)));
+	json_object_set_new(d, "imported_when", json_string(web_format_time(r, db_column_int(s, 5))));
+	json_t *rep = json_loads(db_column_text(s, 4) ? db_column_text(s, 4) : "", 0, NULL);
+	json_t *issues = json_array(), *item;
+	size_t i;
+	buf lines = BUF_INIT;
+	json_int_t last = 0;
+	json_array_foreach(json_object_get(rep, "rejected"), i, item) {
+		json_int_t line = json_integer_value(json_object_get(item, "line"));
+		if (line != last)
+			buf_printf(&lines, "%s%lld", lines.len ? ", " : "", (long long)line);
+		last = line;
+		if (i >= REPORT_SHOWN_MAX)
+			continue;
+		json_t *o = json_object();
+		json_object_set_new(o, "line", json_integer(line));
+		json_object_set(o, "column", json_object_get(item, "column"));
+		json_object_set_new(o, "value", json_string(shorten(r->arena, json_string_value(json_object_get(item, "value")) ?
+		                                                                  json_string_value(json_object_get(item, "value")) : "",
+		                                                      VALUE_SHOWN_MAX)));
+		json_object_set_new(o, "message", json_string(stored_message(r, json_string_value(json_object_get(item, "problem")),
+		                                                              json_string_value(json_object_get(item, "error")))));
+		json_array_append_new(issues, o);
+	}
+	if (json_array_size(json_object_get(rep, "rejected")) > REPORT_SHOWN_MAX)
+		json_object_set_new(d, "issues_more",
+		                    json_integer((json_int_t)(json_array_size(json_object_get(rep, "rejected")) - REPORT_SHOWN_MAX)));
+	json_decref(rep);
+	json_object_set_new(d, "issues", issues);
+	json_object_set_new(d, "rejected_lines", json_string(lines.data ? lines.data : ""));
+	buf_free(&lines);
+	return render(r, 200, d);
+}
+
 #define MANAGE (ROLE_SAMORDNARE | ROLE_ADMIN)
 
 const http_route survey_import_routes[] = {
@@ -667,5 +752,6 @@ const http_route survey_import_routes[] = {
 	{ "GET", STAFF_BASE "/{id}/import", import_page, ROUTE_STAFF, MANAGE },
 	{ "POST", STAFF_BASE "/{id}/import", import_submit, ROUTE_STAFF | ROUTE_UPLOAD, MANAGE },
 	{ "POST", STAFF_BASE "/{id}/import/giltiga", import_valid_submit, ROUTE_STAFF, MANAGE },
+	{ "GET", STAFF_BASE "/{id}/import/{import}", import_detail, ROUTE_STAFF, MANAGE },
 };
 const size_t survey_import_route_count = ARRAY_LEN(survey_import_routes);

@@ -209,6 +209,17 @@ test('bad rows: nothing imported, every bad row reported (Swedish and English), 
   assert.deepEqual(report.rejected.map((r) => r.line), [3, 4, 5, 6, 7, 8, 9, 10]);
   assert.equal(report.rejected[0].error, 'not_option');
 
+  // The earlier import's page lists the rejected rows again, in the reader's language.
+  const list = await en.get(`${BASE()}/import`);
+  const href = new RegExp(`href="(${BASE()}/import/\\d+)">trasig\\.csv`).exec(list.body);
+  assert.ok(href, 'a link to the import');
+  const detail = await en.get(href[1]);
+  assert.equal(detail.status, 200);
+  const detailRows = reportRows(detail.body);
+  assert.deepEqual(detailRows.map((r) => r.line), ['3', '4', '5', '6', '7', '8', '9', '10']);
+  EXPECTED_EN.forEach((m, i) => assert.ok(detailRows[i].message.startsWith(m), `row ${detailRows[i].line}: ${detailRows[i].message}`));
+  assert.equal((await en.get(`${BASE()}/import/999999`)).status, 404);
+
   // The kept file is used once.
   const twice = await sv.post(form.action, fields);
   assert.equal(twice.status, 410);
