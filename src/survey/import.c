@@ -79,6 +79,13 @@ int survey_page_round(http_req *r, survey_round *round, const survey_questionnai
 	return 0;
 }
 
+int survey_page_round_unpublished(http_req *r, const survey_round *round)
+{
+	if (round->status != SURVEY_ROUND_PUBLISHED)
+		return 0;
+	return web_error(r, 409, T(r, "Undersökningens resultat är publicerade. Avpublicera den innan du ändrar svar eller befolkningsuppgifter."));
+}
+
 const char *survey_page_round_title(http_req *r, const survey_round *round)
 {
 	if (strcmp(web(r)->lang, "en") == 0 && round->title_en && *round->title_en)
@@ -282,6 +289,7 @@ static json_t *page_data(http_req *r, const survey_round *round)
 	json_object_set_new(d, "has_imports", json_boolean(json_array_size(imports) > 0));
 	json_object_set_new(d, "imports", imports);
 	json_object_set_new(d, "max_rows", json_integer(SURVEY_CSV_MAX_ROWS));
+	json_object_set_new(d, "published", json_boolean(round->status == SURVEY_ROUND_PUBLISHED));
 	return d;
 }
 
@@ -574,6 +582,8 @@ static int import_submit(http_req *r)
 	int st = survey_page_round(r, &round, &q);
 	if (st)
 		return st;
+	if ((st = survey_page_round_unpublished(r, &round)) != 0)
+		return st;
 	const http_file *file = NULL;
 	for (const http_file *f = r->files; f && file == NULL; f = f->next)
 		if (strcmp(f->field, "file") == 0 && f->size > 0)
@@ -638,6 +648,8 @@ static int import_valid_submit(http_req *r)
 	const survey_questionnaire *q;
 	int st = survey_page_round(r, &round, &q);
 	if (st)
+		return st;
+	if ((st = survey_page_round_unpublished(r, &round)) != 0)
 		return st;
 	const char *path = pending_find(r, round.id, http_form(r, "token"));
 	json_t *d = page_data(r, &round);

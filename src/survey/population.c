@@ -136,6 +136,7 @@ static int render(http_req *r, int status, const survey_round *round, json_t *d)
 	json_object_set_new(d, "round_title", json_string(survey_page_round_title(r, round)));
 	json_object_set_new(d, "base", json_string(arena_printf(r->arena, STAFF_BASE "/%lld", (long long)round->id)));
 	json_object_set_new(d, "round_margins", json_string(round->margins));
+	json_object_set_new(d, "published", json_boolean(round->status == SURVEY_ROUND_PUBLISHED));
 	http_set_header(r, "Cache-Control", "no-store");
 	return web_render(r, status, "survey/population", d);
 }
@@ -249,6 +250,8 @@ static int population_submit(http_req *r)
 	const survey_questionnaire *q;
 	int st = survey_page_round(r, &round, &q);
 	if (st)
+		return st;
+	if ((st = survey_page_round_unpublished(r, &round)) != 0)
 		return st;
 	json_t *d = json_object(), *issues = json_array();
 	const http_file *file = NULL;

@@ -46,6 +46,9 @@ extern const size_t survey_population_route_count;
 /* For the staff pages of a round ({id} in the path): reads the round and its
  * questionnaire. Returns 0, or the status with the error page set. */
 int survey_page_round(http_req *r, survey_round *round, const survey_questionnaire **q);
+/* 0 when the round is not published, else 409 with the error page set:
+ * a published round's answers and margins are not changed. */
+int survey_page_round_unpublished(http_req *r, const survey_round *round);
 /* The round's title in the request's language. */
 const char *survey_page_round_title(http_req *r, const survey_round *round);
 

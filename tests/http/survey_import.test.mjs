@@ -401,3 +401,21 @@ test('the demo rounds: two published rounds of generated answers, one open round
   assert.equal(await count("SELECT COUNT(*) FROM survey_rounds WHERE slug LIKE 'trygghetsundersokning-%'"), 3);
   assert.equal(await count('SELECT COUNT(*) FROM survey_answers'), answersBefore);
 });
+
+test('a published round takes no import and no new margins', async () => {
+  const c = await loggedIn('samordnare');
+  const id = Number((await server.sql("SELECT id FROM survey_rounds WHERE slug = 'trygghetsundersokning-2022'")).trim());
+  const base = `/personal/trygghetsundersokning/${id}`;
+  const page = await c.get(`${base}/import`);
+  assert.equal(page.status, 200);
+  assert.match(text(page.body), /resultat är publicerade/);
+  assert.ok(!forms(page.body).some((f) => f.action === `${base}/import`), 'no upload form');
+  const before = await count(`SELECT COUNT(*) FROM survey_responses WHERE round_id = ${id}`);
+  const res = await upload(c, `${base}/import`, 'bakgrund.alder,bakgrund.kon,bakgrund.omrade\n25-44,man,Furulund\n', { page: `${BASE()}/import` });
+  assert.equal(res.status, 409);
+  assert.match(text(res.body), /Avpublicera den innan/);
+  assert.equal(await count(`SELECT COUNT(*) FROM survey_responses WHERE round_id = ${id}`), before);
+  const pop = await upload(c, `${base}/befolkning`, 'age_group,count\n16-24,1\n', { page: `${BASE()}/befolkning` });
+  assert.equal(pop.status, 409);
+  assert.match(await server.sql(`SELECT SUM(count) FROM survey_population WHERE round_id = ${id} AND margin = 'age_group'`), /^30322/);
+});
