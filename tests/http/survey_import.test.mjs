@@ -419,3 +419,25 @@ test('a published round takes no import and no new margins', async () => {
   assert.equal(pop.status, 409);
   assert.match(await server.sql(`SELECT SUM(count) FROM survey_population WHERE round_id = ${id} AND margin = 'age_group'`), /^30322/);
 });
+
+test('a margin of two keys in any column order is stored in the order of the round\'s margin', async () => {
+  await server.sql(`UPDATE survey_rounds SET margins = 'age_group*sex,area' WHERE id = ${roundId}`);
+  try {
+    const c = await loggedIn('samordnare');
+    const lines = ['sex;age_group;antal'];
+    for (const age of ['16-24', '25-44', '45-64', '65-84'])
+      for (const sex of ['kvinna', 'man'])
+        lines.push(`${sex === 'kvinna' ? 'Kvinna' : '2'};${age};${age === '16-24' ? 500 : 1000}`);
+    const res = await upload(c, `${BASE()}/befolkning`, lines.join('\n') + '\n');
+    assert.equal(res.status, 200, res.body.slice(0, 2000));
+    assert.match(text(res.body), /Marginalen är sparad age_group\*sex: 8 celler/);
+    // "annat" is not in the file: a warning, counted as 0.
+    assert.match(res.body, /<li>16-24\|annat<\/li>/);
+    const cells = await server.sql(`SELECT cell, count FROM survey_population WHERE round_id = ${roundId} AND margin = 'age_group*sex' ORDER BY cell`);
+    assert.match(cells, /^16-24\|kvinna\|500/m);
+    assert.match(cells, /^65-84\|man\|1000/m);
+    assert.equal(cells.trim().split('\n').length, 8);
+  } finally {
+    await server.sql(`UPDATE survey_rounds SET margins = 'age_group,area' WHERE id = ${roundId}`);
+  }
+});
