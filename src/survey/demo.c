@@ -620,7 +620,7 @@ static int generate(demo_ctx *x, int64_t round_id, const population *pop, bool l
 		p.unsafe = chance(&x->g, sigmoid(-1.25 + (p.sex == 1 ? 0.65 : p.sex == 2 ? -0.55 : 0) + age_unsafe[p.age] +
 		                                 0.8 * p.place - (later ? 0.3 : 0)));
 		for (size_t i = 0; i < ARRAY_LEN(crimes); i++)
-			p.victim[i] = chance(&x->g, 1.15 * crimes[i].victim * age_victim[p.age] * exp(0.4 * p.place));
+			p.victim[i] = chance(&x->g, crimes[i].victim * age_victim[p.age] * exp(0.4 * p.place));
 
 		survey_answer *answers = arena_alloc(x->a, x->q->item_count * sizeof *answers);
 		size_t n = 0;
