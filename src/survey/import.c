@@ -48,9 +48,6 @@
 #define VALUE_SHOWN_MAX 80        /* characters of a value on the page and in the report */
 #define FILENAME_MAX_CHARS 200
 
-static const char SQL_IMPORT_INSERT[] =
-	"INSERT INTO survey_imports (round_id, filename, rows_total, rows_imported, rows_rejected, report, "
-	"imported_by, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 static const char SQL_IMPORT_LIST[] =
 	"SELECT i.id, i.filename, i.rows_total, i.rows_imported, i.rows_rejected, i.imported_at, "
 	"COALESCE(u.name, '') FROM survey_imports i LEFT JOIN users u ON u.id = i.imported_by "
@@ -339,30 +336,6 @@ static void report_data(http_req *r, json_t *d, const survey_import_check *chk)
 	buf_free(&lines);
 }
 
-/* The stored report: every issue, with names rather than sentences. */
-static char *report_json(const survey_csv *csv, const survey_import_check *chk)
-{
-	json_t *rep = json_object(), *rows = json_array();
-	char sep[2] = { csv->separator, '\0' };
-	json_object_set_new(rep, "separator", json_string(sep));
-	json_object_set_new(rep, "bom", json_boolean(csv->bom));
-	for (size_t i = 0; i < chk->issue_count; i++) {
-		const survey_import_issue *is = &chk->issues[i];
-		json_t *o = json_object();
-		json_object_set_new(o, "line", json_integer((json_int_t)is->line));
-		json_object_set_new(o, "column", json_string(is->column));
-		json_object_set_new(o, "value", json_stringn(is->value, strlen(is->value) > 400 ? 400 : strlen(is->value)));
-		json_object_set_new(o, "problem", json_string(survey_import_problem_names[is->problem]));
-		if (is->problem == SURVEY_IMP_ANSWER)
-			json_object_set_new(o, "error", json_string(survey_aerror_names[is->aerror]));
-		json_array_append_new(rows, o);
-	}
-	json_object_set_new(rep, "rejected", rows);
-	char *text = json_dumps(rep, JSON_COMPACT);
-	json_decref(rep);
-	return text;
-}
-
 /* GET …/ID/import */
 static int import_page(http_req *r)
 {
@@ -511,48 +484,14 @@ static int64_t store_rows(http_req *r, const survey_round *round, const survey_q
                           const char *filename)
 {
 	db_conn *c = web_db(r);
-	int64_t now = web_now();
-	char *report = report_json(&ck->csv, &ck->chk);
-	int64_t import_id = -1;
 	if (db_begin_write(c) != 0)
-		goto out;
-	db_stmt *s = db_prepare(c, SQL_IMPORT_INSERT);
-	if (s == NULL)
-		goto fail;
-	db_bind_int(s, 1, round->id);
-	db_bind_text(s, 2, filename);
-	db_bind_int(s, 3, (int64_t)ck->chk.rows_total);
-	db_bind_int(s, 4, (int64_t)ck->chk.valid_count);
-	db_bind_int(s, 5, (int64_t)ck->chk.invalid_rows);
-	db_bind_text(s, 6, report ? report : "");
-	db_bind_int(s, 7, web(r)->user->id);
-	db_bind_int(s, 8, now);
-	if (db_step(s) != DB_ROW)
-		goto fail;
-	int64_t id = db_column_int(s, 0);
-	if (db_step(s) != DB_DONE) /* finishes the statement, so that COMMIT can run */
-		goto fail;
-	for (size_t i = 0; i < ck->chk.valid_count; i++) {
-		const survey_import_row *row = &ck->chk.valid[i];
-		/* A place: the area its point lies in. */
-		for (size_t k = 0; k < row->answer_count; k++) {
-			survey_answer *ans = &row->answers[k];
-			area_match m;
-			if (ans->has_point && ans->area_id == 0 && area_locate(c, ans->lat, ans->lon, &m) == AREA_FOUND)
-				ans->area_id = m.id;
-		}
+		return -1;
+	int64_t id = survey_import_save(c, r->arena, round->id, q, &ck->csv, &ck->chk, filename, web(r)->user->id, web_now());
+	if (id < 0 || db_commit(c) != 0) {
+		db_rollback(c);
+		return -1;
 	}
-	if (survey_import_store(c, r->arena, round->id, q, id, ck->chk.valid, ck->chk.valid_count, filename, now) != 0)
-		goto fail;
-	if (db_commit(c) != 0)
-		goto fail;
-	import_id = id;
-	goto out;
-fail:
-	db_rollback(c);
-out:
-	free(report);
-	return import_id;
+	return id;
 }
 
 /* Imports and shows the result (clean file, or the valid rows on request). */

@@ -191,6 +191,14 @@ const survey_area_ref *survey_area_list_find(const survey_area_list *l, int64_t 
 int survey_import_store(db_conn *c, arena *a, int64_t round_id, const survey_questionnaire *q, int64_t import_id,
                         const survey_import_row *rows, size_t n, const char *filename, int64_t now);
 
+/* Records an import of csv (checked into chk) in survey_imports, with its
+ * report (every issue, by name, as JSON), places the valid rows' points in
+ * their areas and stores the rows (survey_import_store()). imported_by: a
+ * staff account, or 0. Caller's write transaction. Returns the import's id,
+ * or -1. */
+int64_t survey_import_save(db_conn *c, arena *a, int64_t round_id, const survey_questionnaire *q, const survey_csv *csv,
+                           const survey_import_check *chk, const char *filename, int64_t imported_by, int64_t now);
+
 /* The relative difference between margin totals that the raking rescales
  * away (survey_rake_options.total_tolerance's default); beyond it, raking is
  * refused. */

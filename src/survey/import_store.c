@@ -14,10 +14,12 @@
  */
 #include "survey/import.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
+#include "areas/area.h"
 #include "core/util.h"
 
 #define RESPONSE_BATCH 100
@@ -25,6 +27,9 @@
 #define ANSWER_BATCH 400
 #define ANSWER_PARAMS 8
 
+static const char SQL_IMPORT_INSERT[] =
+	"INSERT INTO survey_imports (round_id, filename, rows_total, rows_imported, rows_rejected, report, "
+	"imported_by, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 static const char SQL_RESPONSE_HEAD[] =
 	"INSERT INTO survey_responses (round_id, mode, status, area_id, base_weight, import_id, source_ref, "
 	"started_at, submitted_at, updated_at) VALUES ";
@@ -170,4 +175,70 @@ int survey_import_store(db_conn *c, arena *a, int64_t round_id, const survey_que
 out:
 	free(ids);
 	return rc;
+}
+
+/* The stored report: every issue, with names rather than sentences. */
+static char *report_json(const survey_csv *csv, const survey_import_check *chk)
+{
+	json_t *rep = json_object(), *rows = json_array();
+	char sep[2] = { csv->separator, '\0' };
+	json_object_set_new(rep, "separator", json_string(sep));
+	json_object_set_new(rep, "bom", json_boolean(csv->bom));
+	for (size_t i = 0; i < chk->issue_count; i++) {
+		const survey_import_issue *is = &chk->issues[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "line", json_integer((json_int_t)is->line));
+		json_object_set_new(o, "column", json_string(is->column));
+		json_object_set_new(o, "value", json_stringn(is->value, strlen(is->value) > 400 ? 400 : strlen(is->value)));
+		json_object_set_new(o, "problem", json_string(survey_import_problem_names[is->problem]));
+		if (is->problem == SURVEY_IMP_ANSWER)
+			json_object_set_new(o, "error", json_string(survey_aerror_names[is->aerror]));
+		json_array_append_new(rows, o);
+	}
+	json_object_set_new(rep, "rejected", rows);
+	char *text = json_dumps(rep, JSON_COMPACT);
+	json_decref(rep);
+	return text;
+}
+
+int64_t survey_import_save(db_conn *c, arena *a, int64_t round_id, const survey_questionnaire *q, const survey_csv *csv,
+                           const survey_import_check *chk, const char *filename, int64_t imported_by, int64_t now)
+{
+	char *report = report_json(csv, chk);
+	int64_t import_id = -1;
+	db_stmt *s = db_prepare(c, SQL_IMPORT_INSERT);
+	if (s == NULL || report == NULL)
+		goto out;
+	db_bind_int(s, 1, round_id);
+	db_bind_text(s, 2, filename);
+	db_bind_int(s, 3, (int64_t)chk->rows_total);
+	db_bind_int(s, 4, (int64_t)chk->valid_count);
+	db_bind_int(s, 5, (int64_t)chk->invalid_rows);
+	db_bind_text(s, 6, report);
+	if (imported_by > 0)
+		db_bind_int(s, 7, imported_by);
+	else
+		db_bind_null(s, 7);
+	db_bind_int(s, 8, now);
+	if (db_step(s) != DB_ROW)
+		goto out;
+	int64_t id = db_column_int(s, 0);
+	if (db_step(s) != DB_DONE) /* finishes the statement, so that COMMIT can run */
+		goto out;
+	/* A place: the area its point lies in. */
+	for (size_t i = 0; i < chk->valid_count; i++) {
+		const survey_import_row *row = &chk->valid[i];
+		for (size_t k = 0; k < row->answer_count; k++) {
+			survey_answer *ans = &row->answers[k];
+			area_match m;
+			if (ans->has_point && ans->area_id == 0 && area_locate(c, ans->lat, ans->lon, &m) == AREA_FOUND)
+				ans->area_id = m.id;
+		}
+	}
+	if (survey_import_store(c, a, round_id, q, id, chk->valid, chk->valid_count, filename, now) != 0)
+		goto out;
+	import_id = id;
+out:
+	free(report);
+	return import_id;
 }
