@@ -27,9 +27,10 @@
 #include "http/http.h"
 
 /* ---- import of answers and population margins, demo rounds: import.c,
- * import_csv.c, import_check.c, import_areas.c (import.h), population.c,
- * demo.c ---- */
+ * import_csv.c, import_check.c, import_areas.c, import_store.c,
+ * import_tolerance.c (import.h), population.c, demo.c, cli.c ---- */
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/config.h"
@@ -51,6 +52,20 @@ int survey_page_round(http_req *r, survey_round *round, const survey_questionnai
 int survey_page_round_unpublished(http_req *r, const survey_round *round);
 /* The round's title in the request's language. */
 const char *survey_page_round_title(http_req *r, const survey_round *round);
+
+/* `trygg survey import ROUND FILE [--valid-only]` (cli.c). */
+typedef struct survey_command {
+	const char *round;  /* id or slug */
+	const char *file;
+	bool valid_only;
+	bool help;
+} survey_command;
+/* Reads the arguments after `trygg survey`, including --database and
+ * --config, into *cmd and cfg. Returns 0, or 2 after printing the problem and
+ * the usage to stderr (usage to stdout for --help). */
+int survey_cli_parse(survey_command *cmd, config *cfg, int argc, char **argv, const char *usage);
+/* Runs the command on the migrated database d: 0 imported, 1 nothing imported. */
+int survey_cli_run(const survey_command *cmd, db *d);
 
 /* The demo rounds for Partille (2022 and 2025 published with generated
  * answers, 2026 open with an open link); does nothing when they exist. 0 or -1. */

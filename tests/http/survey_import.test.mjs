@@ -441,3 +441,30 @@ test('a margin of two keys in any column order is stored in the order of the rou
     await server.sql(`UPDATE survey_rounds SET margins = 'age_group,area' WHERE id = ${roundId}`);
   }
 });
+
+test('trygg survey import: every problem printed, nothing imported, then --valid-only; exit status 0, 1 and 2', async () => {
+  const dir = fs.mkdtempSync(path.join(server.dir, 'cli-'));
+  const bad = path.join(dir, 'trasig.csv');
+  fs.writeFileSync(bad, badFile());
+  const before = await responses();
+  await assert.rejects(server.command(['survey', 'import', 'importtest', bad]), (e) => {
+    assert.match(e.message, /exited with 1/);
+    assert.match(e.message, /8 of 10 rows have errors/);
+    assert.match(e.message, /line 3, column trygghet\.kvall, value "9": not one of the options/);
+    assert.match(e.message, /line 10: the row is not UTF-8/);
+    assert.match(e.message, /nothing imported \(--valid-only imports the valid rows/);
+    return true;
+  });
+  assert.equal(await responses(), before);
+  const ok = await server.command(['survey', 'import', String(roundId), bad, '--valid-only']);
+  assert.match(ok.stdout, /Imported 2 of 10 rows into importtest/);
+  assert.equal(await responses(), before + 2);
+  assert.match(await server.sql(`SELECT rows_imported, rows_rejected, imported_by IS NULL FROM survey_imports
+    WHERE round_id = ${roundId} ORDER BY id DESC LIMIT 1`), /^2\|8\|(1|t)/);
+  await assert.rejects(server.command(['survey', 'import', 'trygghetsundersokning-2022', bad]), /published/);
+  await assert.rejects(server.command(['survey', 'import', 'ingen-sadan', bad]), /no survey round ingen-sadan/);
+  await assert.rejects(server.command(['survey', 'import', 'importtest']), /exited with 2[\s\S]*needs a round/);
+  await assert.rejects(server.command(['survey', 'export']), /exited with 2[\s\S]*unknown survey command/);
+  const help = await server.command(['survey', '--help']);
+  assert.match(help.stdout, /Usage: trygg survey import ROUND FILE\.csv/);
+});
