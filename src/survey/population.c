@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -34,6 +35,8 @@
 #define STAFF_BASE "/personal/trygghetsundersokning"
 #define MAX_KEYS 4
 #define MISSING_SHOWN_MAX 60
+#define POPULATION_MAX_ROWS 10000     /* cells in one margin file */
+#define MISSING_CHECK_MAX 200000      /* combinations looked at for missing cells */
 
 /* ---- the margins as stored ---- */
 
@@ -243,6 +246,11 @@ static size_t key_values(const pop_key *k, const survey_area_list *areas, const 
 	return n;
 }
 
+static int compare_text(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
 /* POST …/ID/befolkning — field "file". */
 static int population_submit(http_req *r)
 {
@@ -270,7 +278,8 @@ static int population_submit(http_req *r)
 		return webform_failed(r, d);
 	}
 	survey_csv csv;
-	enum survey_csv_error ce = survey_csv_read(r->arena, data.data ? data.data : "", data.len, 0, 0, &csv);
+	enum survey_csv_error ce =
+		survey_csv_read(r->arena, data.data ? data.data : "", data.len, POPULATION_MAX_ROWS, 0, &csv);
 	buf_free(&data);
 	survey_area_list areas;
 	if (survey_area_list_load(web_db(r), r->arena, &areas) != 0) {
@@ -409,13 +418,15 @@ static int population_submit(http_req *r)
 			value_count[k] = key_values(&keys[k], &areas, values[k], 256);
 			any = any && value_count[k] > 0;
 		}
-		while (any) {
+		const char **sorted = arena_alloc(r->arena, (n ? n : 1) * sizeof *sorted);
+		memcpy(sorted, cells, n * sizeof *sorted);
+		qsort(sorted, n, sizeof *sorted, compare_text);
+		for (size_t looked = 0; any && looked < MISSING_CHECK_MAX; looked++) {
 			buf cell = BUF_INIT;
 			for (size_t k = 0; k < nkeys; k++)
 				buf_printf(&cell, "%s%s", k ? "|" : "", values[k][idx[k]]);
-			bool named = false;
-			for (size_t i = 0; i < n && !named; i++)
-				named = strcmp(cells[i], cell.data) == 0;
+			const char *key = cell.data;
+			bool named = bsearch(&key, sorted, n, sizeof *sorted, compare_text) != NULL;
 			if (!named && missing_count++ < MISSING_SHOWN_MAX)
 				json_array_append_new(missing, json_string(cell.data));
 			buf_free(&cell);
