@@ -45,7 +45,8 @@
 #define PENDING_DIR "survey-import"
 #define PENDING_SECONDS 3600
 #define REPORT_SHOWN_MAX 500      /* issues on the page; the stored report has them all */
-#define VALUE_SHOWN_MAX 80        /* characters of a value on the page and in the report */
+#define VALUE_SHOWN_MAX 80
+#define LINES_SHOWN_MAX 2000      /* rejected line numbers listed on the page */        /* characters of a value on the page and in the report */
 #define FILENAME_MAX_CHARS 200
 
 static const char SQL_IMPORT_LIST[] =
@@ -319,17 +320,22 @@ static void report_data(http_req *r, json_t *d, const survey_import_check *chk)
 		json_array_append_new(issues, o);
 	}
 	json_object_set_new(d, "issues", issues);
-	if (chk->issue_count > REPORT_SHOWN_MAX)
-		json_object_set_new(d, "issues_more", json_integer((json_int_t)(chk->issue_count - REPORT_SHOWN_MAX)));
+	size_t shown = chk->issue_count < REPORT_SHOWN_MAX ? chk->issue_count : REPORT_SHOWN_MAX;
+	if (chk->issue_total > shown)
+		json_object_set_new(d, "issues_more", json_integer((json_int_t)(chk->issue_total - shown)));
 	json_object_set_new(d, "rows_total", json_integer((json_int_t)chk->rows_total));
 	json_object_set_new(d, "rows_valid", json_integer((json_int_t)chk->valid_count));
 	json_object_set_new(d, "rows_invalid", json_integer((json_int_t)chk->invalid_rows));
 	buf lines = BUF_INIT;
-	size_t last = 0;
+	size_t last = 0, listed = 0;
 	for (size_t i = 0; i < chk->issue_count; i++) {
 		if (chk->issues[i].line == last)
 			continue;
 		last = chk->issues[i].line;
+		if (listed++ == LINES_SHOWN_MAX) {
+			buf_puts(&lines, ", …");
+			break;
+		}
 		buf_printf(&lines, "%s%zu", lines.len ? ", " : "", last);
 	}
 	json_object_set_new(d, "rejected_lines", json_string(lines.data ? lines.data : ""));

@@ -33,6 +33,7 @@
 #define SURVEY_CSV_MAX_COLUMNS 600
 #define SURVEY_CSV_MAX_FIELD 100000   /* bytes in one field */
 #define SURVEY_REF_MAX_CHARS 200
+#define SURVEY_IMPORT_ISSUES_MAX 100000 /* issues kept for the report; the rest are counted */
 
 /* What can be wrong with one row of a CSV file as text. */
 enum survey_csv_row_problem {
@@ -136,7 +137,8 @@ typedef struct survey_import_check {
 	survey_import_row *valid;
 	size_t invalid_rows;      /* rows with at least one issue */
 	size_t issue_count;
-	survey_import_issue *issues; /* in file order */
+	survey_import_issue *issues; /* in file order; at most SURVEY_IMPORT_ISSUES_MAX */
+	size_t issue_total;       /* issues found (more than issue_count when some were not kept) */
 } survey_import_check;
 
 /* The names of the problems and of survey_aerror values, as stored in

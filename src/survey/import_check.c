@@ -63,12 +63,16 @@ typedef struct column {
 /* Appends an issue (the array grows by doubling; freed by the caller's free()). */
 typedef struct issue_list {
 	size_t count, cap;
+	size_t total;            /* issues found, kept or not */
 	survey_import_issue *items;
 } issue_list;
 
 static void add_issue(issue_list *l, size_t line, const char *column_name, const char *value,
                       enum survey_import_problem problem, enum survey_aerror aerror)
 {
+	l->total++;
+	if (l->count == SURVEY_IMPORT_ISSUES_MAX)
+		return;
 	if (l->count == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
 		l->items = xrealloc(l->items, l->cap * sizeof *l->items);
@@ -117,7 +121,7 @@ static bool check_row(arena *a, const survey_questionnaire *q, const survey_csv 
                       const survey_csv_row *row, int64_t (*area_lookup)(void *ud, const char *text), void *ud,
                       issue_list *issues, survey_answer *scratch, survey_import_row *ok)
 {
-	size_t before = issues->count;
+	size_t before = issues->total;
 	static const enum survey_import_problem row_problem[] = {
 		[SURVEY_CSV_ROW_OK] = SURVEY_IMP__MAX,
 		[SURVEY_CSV_ROW_QUOTING] = SURVEY_IMP_QUOTING,
@@ -171,7 +175,7 @@ static bool check_row(arena *a, const survey_questionnaire *q, const survey_csv 
 		}
 		}
 	}
-	if (issues->count > before)
+	if (issues->total > before)
 		return false;
 	ok->answers = arena_alloc(a, (ok->answer_count ? ok->answer_count : 1) * sizeof *ok->answers);
 	memcpy(ok->answers, scratch, ok->answer_count * sizeof *ok->answers);
@@ -199,7 +203,7 @@ static bool check_row(arena *a, const survey_questionnaire *q, const survey_csv 
 		memmove(&left[k], &left[k + 1], (n - k - 1) * sizeof *left);
 		n--;
 	}
-	return issues->count == before;
+	return issues->total == before;
 }
 
 int survey_import_check_rows(arena *a, const survey_questionnaire *q, const survey_csv *csv,
@@ -249,6 +253,7 @@ int survey_import_check_rows(arena *a, const survey_questionnaire *q, const surv
 			out->invalid_rows++;
 	}
 	out->issue_count = issues.count;
+	out->issue_total = issues.total;
 	out->issues = arena_alloc(a, (issues.count ? issues.count : 1) * sizeof *out->issues);
 	if (issues.count)
 		memcpy(out->issues, issues.items, issues.count * sizeof *issues.items);

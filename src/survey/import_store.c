@@ -184,6 +184,8 @@ static char *report_json(const survey_csv *csv, const survey_import_check *chk)
 	char sep[2] = { csv->separator, '\0' };
 	json_object_set_new(rep, "separator", json_string(sep));
 	json_object_set_new(rep, "bom", json_boolean(csv->bom));
+	json_object_set_new(rep, "rows_rejected", json_integer((json_int_t)chk->invalid_rows));
+	json_object_set_new(rep, "issues_total", json_integer((json_int_t)chk->issue_total));
 	for (size_t i = 0; i < chk->issue_count; i++) {
 		const survey_import_issue *is = &chk->issues[i];
 		json_t *o = json_object();
