@@ -144,7 +144,10 @@ int64_t survey_round_create(db_conn *c, const survey_round *r, int64_t now)
 	bind_optional_time(s, 18, r->published_at);
 	if (db_step(s) != DB_ROW)
 		return -1;
-	return db_column_int(s, 0);
+	int64_t id = db_column_int(s, 0);
+	if (db_step(s) != DB_DONE) /* finish the statement, or SQLite cannot commit */
+		return -1;
+	return id;
 }
 
 int survey_round_update(db_conn *c, const survey_round *r, int64_t now)
@@ -232,6 +235,8 @@ int64_t survey_response_insert(db_conn *c, int64_t round_id, const survey_questi
 	if (db_step(s) != DB_ROW)
 		return -1;
 	int64_t id = db_column_int(s, 0);
+	if (db_step(s) != DB_DONE)
+		return -1;
 
 	for (size_t i = 0; i < answer_count; i++) {
 		const survey_answer *a = &answers[i];
@@ -310,7 +315,10 @@ int64_t survey_response_count(db_conn *c, int64_t round_id)
 	db_bind_int(s, 1, round_id);
 	if (db_step(s) != DB_ROW)
 		return -1;
-	return db_column_int(s, 0);
+	int64_t id = db_column_int(s, 0);
+	if (db_step(s) != DB_DONE) /* finish the statement, or SQLite cannot commit */
+		return -1;
+	return id;
 }
 
 /* ---- population ---- */
