@@ -50,6 +50,8 @@ static const char usage_main[] =
 	"  areas import FILE.geojson [--replace] [--approximate]\n"
 	"                        import the municipality's areas (and boundary)\n"
 	"  areas list            list the areas\n"
+	"  survey import ROUND FILE.csv [--valid-only]\n"
+	"                        import answers to a survey round from a CSV file\n"
 	"  settings list | set KEY VALUE\n"
 	"                        show or change the municipality's settings\n"
 	"  tips init-key --officer EMAIL | status | retention\n"
@@ -91,6 +93,16 @@ static const char usage_user[] =
 	"characters); when standard input is a terminal or empty, it generates one and\n"
 	"prints it. The new user must change a generated password at first login.\n"
 	"Roles: handlaggare, samordnare, polis, admin.\n";
+
+static const char usage_survey[] =
+	"Usage: trygg survey import ROUND FILE.csv [--valid-only] [--database URL]\n"
+	"\n"
+	"Imports answers to the survey round ROUND (its id or slug) from a CSV file whose\n"
+	"header names the questionnaire's item codes (see the round's codebook), with\n"
+	"the optional columns mode, ref and weight. Every row is checked; when any row\n"
+	"has a problem, every problem is printed and nothing is imported, unless\n"
+	"--valid-only says to import the valid rows and skip the others.\n"
+	"Exit status 1 when nothing was imported.\n";
 
 static const char usage_areas[] =
 	"Usage: trygg areas import FILE.geojson [--replace] [--approximate] [--database URL]\n"
@@ -276,6 +288,8 @@ static http_route *collect_routes(size_t *count)
 		{ survey_results_routes, &survey_results_route_count },
 		{ survey_review_routes, &survey_review_route_count },
 		{ survey_builder_routes, &survey_builder_route_count },
+		{ survey_import_routes, &survey_import_route_count },
+		{ survey_population_routes, &survey_population_route_count },
 	};
 	size_t n = 0, k = 0;
 	for (size_t i = 0; i < ARRAY_LEN(tables); i++)
@@ -558,6 +572,22 @@ static int cmd_areas(options *o)
 	return rc;
 }
 
+static int cmd_survey(options *o)
+{
+	survey_command sc;
+	if (o->role || o->name)
+		return usage_error(usage_survey, "--role and --name are only for 'user add'%s", "");
+	int rc = survey_cli_parse(&sc, &o->cfg, o->argc, o->argv, usage_survey);
+	if (rc != 0 || sc.help)
+		return rc;
+	db *d = open_migrated(o);
+	if (d == NULL)
+		return 1;
+	rc = survey_cli_run(&sc, d);
+	db_close(d);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct command {
@@ -571,6 +601,7 @@ int main(int argc, char **argv)
 		{ "demo", cmd_demo, usage_demo, false, false, true },
 		{ "user", cmd_user, usage_user, false, true, true },
 		{ "areas", cmd_areas, usage_areas, false, true, false },
+		{ "survey", cmd_survey, usage_survey, false, true, false },
 		{ "settings", cmd_settings, settings_usage, false, true, false },
 		{ "tips", cmd_tips, tips_usage, false, true, false },
 		{ "apikey", cmd_apikey, report_apikey_usage, false, true, true },

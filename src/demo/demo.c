@@ -11,6 +11,7 @@
 #include "tips/tips.h"
 #include "pages/pages.h"
 #include "reports/reports.h"
+#include "survey/survey.h"
 #include "web/web.h"
 
 #include <stdlib.h>
@@ -58,6 +59,7 @@ static const struct demo_step {
 	{ "information pages", page_demo_load },
 	{ "tips", tips_demo_load },
 	{ "fault report categories", report_demo_load },
+	{ "survey rounds", survey_demo_load },
 };
 
 int demo_load(db *d, const config *cfg, FILE *out)

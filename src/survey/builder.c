@@ -61,6 +61,8 @@ static const struct {
 	{ "/registrera", N_("Registrera svar från telefon eller papper"), false },
 	{ "/import", N_("Läs in svar från fil"), false },
 	{ "/befolkning", N_("Befolkningsuppgifter för viktning"), false },
+	{ "/vikter", N_("Viktning"), false },
+	{ "/kodbok.csv", N_("Kodbok (CSV)"), false },
 	{ "/fritext", N_("Granska fritextsvar"), false },
 	{ "", N_("Resultaten (offentliga)"), true },
 	{ "/svara", N_("Enkäten för de svarande"), true },

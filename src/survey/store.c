@@ -322,10 +322,10 @@ int64_t survey_response_count(db_conn *c, int64_t round_id)
 	db_bind_int(s, 1, round_id);
 	if (db_step(s) != DB_ROW)
 		return -1;
-	int64_t id = db_column_int(s, 0);
+	int64_t n = db_column_int(s, 0);
 	if (db_step(s) != DB_DONE) /* finish the statement, or SQLite cannot commit */
 		return -1;
-	return id;
+	return n;
 }
 
 static const char SQL_COUNTS[] =

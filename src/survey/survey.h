@@ -179,4 +179,49 @@ extern const size_t survey_review_route_count;
 extern const http_route survey_builder_routes[];
 extern const size_t survey_builder_route_count;
 
+/* ---- import of answers and population margins, demo rounds: import.c,
+ * import_csv.c, import_check.c, import_areas.c, import_store.c,
+ * import_tolerance.c (import.h), population.c, demo.c, cli.c ---- */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/config.h"
+#include "db/db.h"
+#include "survey/survey_store.h"
+
+/* Codebook, CSV template and import of answers: …/ID/kodbok.csv, mall.csv, import. */
+extern const http_route survey_import_routes[];
+extern const size_t survey_import_route_count;
+/* Population margins: …/ID/befolkning. */
+extern const http_route survey_population_routes[];
+extern const size_t survey_population_route_count;
+
+/* For the staff pages of a round ({id} in the path): reads the round and its
+ * questionnaire. Returns 0, or the status with the error page set. */
+int survey_page_round(http_req *r, survey_round *round, const survey_questionnaire **q);
+/* 0 when the round is not published, else 409 with the error page set:
+ * a published round's answers and margins are not changed. */
+int survey_page_round_unpublished(http_req *r, const survey_round *round);
+/* The round's title in the request's language. */
+const char *survey_page_round_title(http_req *r, const survey_round *round);
+
+/* `trygg survey import ROUND FILE [--valid-only]` (cli.c). */
+typedef struct survey_command {
+	const char *round;  /* id or slug */
+	const char *file;
+	bool valid_only;
+	bool help;
+} survey_command;
+/* Reads the arguments after `trygg survey`, including --database and
+ * --config, into *cmd and cfg. Returns 0, or 2 after printing the problem and
+ * the usage to stderr (usage to stdout for --help). */
+int survey_cli_parse(survey_command *cmd, config *cfg, int argc, char **argv, const char *usage);
+/* Runs the command on the migrated database d: 0 imported, 1 nothing imported. */
+int survey_cli_run(const survey_command *cmd, db *d);
+
+/* The demo rounds for Partille (2022 and 2025 published with generated
+ * answers, 2026 open with an open link); does nothing when they exist. 0 or -1. */
+int survey_demo_load(db_conn *c, const config *cfg, FILE *out);
+
 #endif
