@@ -6,15 +6,17 @@
 // behind: no half-written photo in data/reports, no upload and no plaintext
 // tip photo in the upload folder.
 //
+// The real helper is checked for its sandbox (limits, seccomp) on its own.
 // The stand-in helper is a shell script (config key photo_helper) that does
 // what the file "mode" beside it says, so one server serves every case.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, sleep } from '../lib/rig.mjs';
+import { startServer, sleep, testBinary } from '../lib/rig.mjs';
 import { Client, request } from '../lib/client.mjs';
 import { csrfToken, text } from '../lib/html.mjs';
 import { makePng } from '../lib/png.mjs';
@@ -148,5 +150,42 @@ test('a photo helper that is missing: 503 from the API, the form asks to try aga
     assert.match(s.output(), /no-such-helper could not be started/);
   } finally {
     await s.stop();
+  }
+});
+
+test('the real helper runs sandboxed: no new privileges, a seccomp filter, memory, CPU, core and file-size limits', async () => {
+  const helper = path.join(path.dirname(testBinary()), 'trygg-photo');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trygg-sandbox-'));
+  try {
+    // A FIFO nobody writes to: the helper waits in its first read, with every limit set.
+    const fifo = path.join(dir, 'upload');
+    execFileSync('mkfifo', [fifo]);
+    const child = spawn(helper, [fifo], { stdio: 'ignore', env: {} });
+    try {
+      let status = '';
+      for (let i = 0; i < 100 && !/Seccomp:\s*2/.test(status); i++) {
+        await sleep(100);
+        status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      }
+      assert.match(status, /NoNewPrivs:\s*1/);
+      assert.match(status, /Seccomp:\s*2/, 'a seccomp filter is installed');
+      const limits = fs.readFileSync(`/proc/${child.pid}/limits`, 'utf8');
+      assert.match(limits, /Max cpu time\s+30\s/);
+      assert.match(limits, /Max core file size\s+0\s/);
+      assert.match(limits, /Max file size\s+67108864\s/);
+      if (!/asan/.test(helper)) // AddressSanitizer needs terabytes of address space: no limit there
+        assert.match(limits, /Max address space\s+1073741824\s/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    // And on a file that is no image: exit status 2 and error=not-image, nothing written.
+    const bad = path.join(dir, 'bad.jpg'), out = path.join(dir, 'out.jpg');
+    fs.writeFileSync(bad, 'inte en bild');
+    const r = spawnSync(helper, ['--out', out, bad], { encoding: 'utf8', env: {} });
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, 'error=not-image\n');
+    assert.ok(!fs.existsSync(out));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
