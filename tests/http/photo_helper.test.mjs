@@ -11,13 +11,12 @@
 // what the file "mode" beside it says, so one server serves every case.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, sleep, testBinary } from '../lib/rig.mjs';
-import { Client, request } from '../lib/client.mjs';
+import { Client, multipart, request } from '../lib/client.mjs';
 import { csrfToken, text } from '../lib/html.mjs';
 import { makePng } from '../lib/png.mjs';
 
@@ -63,18 +62,6 @@ async function assertNothingLeft(s, what) {
   for (let i = 0; i < 100 && left().length > 0; i++)
     await sleep(100);
   assert.deepEqual(left(), [], `${what}: files left in data/reports or the upload folder`);
-}
-
-/* multipart/form-data of fields and files [{field, name, type, bytes}]. */
-function multipart(fields, files) {
-  const boundary = `----trygg${crypto.randomBytes(8).toString('hex')}`;
-  const parts = Object.entries(fields).map(([k, v]) =>
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  for (const f of files)
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.name}"\r\n` +
-      `Content-Type: ${f.type}\r\n\r\n`), f.bytes, Buffer.from('\r\n'));
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(parts), headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } };
 }
 
 /* Posts the page's form at p with its csrf token and one photo, as a browser does. */
