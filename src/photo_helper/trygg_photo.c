@@ -21,7 +21,7 @@
  *
  * Limits set on itself before any input is read: address space and CPU
  * time (setrlimit), no core file, no larger output files, no new
- * privileges, and a small seccomp filter (raw BPF: libseccomp-dev is not a
+ * privileges, killed when the server (its parent thread) ends, and a small seccomp filter (raw BPF: libseccomp-dev is not a
  * dependency) that refuses creating sockets and running programs, so a
  * decoder taken over cannot reach the network or start a shell. It is a
  * deny-list, not a strict allow-list: libvips, glib and the loaders use too
@@ -37,6 +37,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <math.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +63,8 @@ static int limits_set(void)
 	struct rlimit none = { 0, 0 };
 	struct rlimit fsize = { PHOTO_OUTPUT_LIMIT, PHOTO_OUTPUT_LIMIT };
 	if (setrlimit(RLIMIT_CPU, &cpu) != 0 || setrlimit(RLIMIT_CORE, &none) != 0 ||
-	    setrlimit(RLIMIT_FSIZE, &fsize) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+	    setrlimit(RLIMIT_FSIZE, &fsize) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) /* ended with the server */
 		return -1;
 #if !defined(__SANITIZE_ADDRESS__)
 	struct rlimit as = { PHOTO_MEMORY_LIMIT, PHOTO_MEMORY_LIMIT };
