@@ -4,7 +4,10 @@
 #   make fuzz   build the libFuzzer targets in build/fuzz/
 
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium libcurl libcmark vips
+PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium libcurl libcmark
+# libvips only for the photo helper build/trygg-photo: trygg itself never decodes an image.
+VIPS_CFLAGS = $(shell pkg-config --cflags vips 2>/dev/null)
+VIPS_LIBS   = $(shell pkg-config --libs vips 2>/dev/null) -lm
 CSTD    := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -15,7 +18,7 @@ ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-s
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
-LIB_SRCS  := $(shell find src -name '*.c' ! -path src/main.c | sort)
+LIB_SRCS  := $(shell find src -name '*.c' ! -path src/main.c ! -path 'src/photo_helper/*' | sort)
 UNIT_SRCS := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
 FUZZ_SRCS := $(wildcard fuzz/*.c)
 
@@ -35,13 +38,22 @@ all: build
 deps:
 	@sh scripts/install-deps.sh
 
-build: build/trygg build/asan/trygg $(MO_FILES)
+build: build/trygg build/asan/trygg build/trygg-photo build/asan/trygg-photo $(MO_FILES)
 
 build/trygg: build/obj/main.o $(OBJ)
 	$(CC) -o $@ $^ $(PKG_LIBS)
 
 build/asan/trygg: build/asan/obj/main.o $(ASAN_OBJ)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The photo helper: its own main, libvips, and nothing of the server.
+build/trygg-photo: src/photo_helper/trygg_photo.c src/core/photo_proc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) -Isrc $(VIPS_CFLAGS) -o $@ $< $(VIPS_LIBS)
+
+build/asan/trygg-photo: src/photo_helper/trygg_photo.c src/core/photo_proc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(ASAN_FLAGS) -Isrc $(VIPS_CFLAGS) -o $@ $< $(VIPS_LIBS)
 
 build/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -80,7 +92,7 @@ check-banned:
 	@sh scripts/check-banned.sh
 
 run: deps
-	@$(MAKE) --no-print-directory -j$$(nproc) build/trygg $(MO_FILES)
+	@$(MAKE) --no-print-directory -j$$(nproc) build/trygg build/trygg-photo $(MO_FILES)
 	@mkdir -p var
 	./build/trygg migrate --database sqlite:var/trygg.db
 	@if [ ! -f var/.demo-loaded ]; then ./build/trygg demo --database sqlite:var/trygg.db && touch var/.demo-loaded; fi
@@ -101,7 +113,7 @@ fuzz:
 			$(filter-out src/main.c,$(LIB_SRCS)) $(PKG_LIBS) || exit 1; \
 	done
 
-bench: build/trygg $(MO_FILES)
+bench: build/trygg build/trygg-photo $(MO_FILES)
 	@bash bench/run.sh
 	@bash bench/reports.sh
 

@@ -194,7 +194,7 @@ build_trygg() {
 	for po in po/*.po; do
 		[[ -e $po ]] && mo_files+=("build/locale/$(basename "$po" .po).mo")
 	done
-	make --no-print-directory build/trygg "${mo_files[@]}" >"$TMP/make.log" 2>&1 ||
+	make --no-print-directory build/trygg build/trygg-photo "${mo_files[@]}" >"$TMP/make.log" 2>&1 ||
 		{ tail -n 30 "$TMP/make.log" >&2; die "cannot build build/trygg"; }
 }
 

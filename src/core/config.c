@@ -45,6 +45,8 @@ static const struct config_key {
 	{ "login_window_minutes", CONFIG_INT, offsetof(config, login_window_minutes), 1, 24 * 60 },
 	{ "password_memlimit", CONFIG_ULL, offsetof(config, password_memlimit), 8192, 1LL << 32 },
 	{ "password_opslimit", CONFIG_ULL, offsetof(config, password_opslimit), 1, 100 },
+	{ "photo_helper", CONFIG_STRING, offsetof(config, photo_helper), 0, 0 },
+	{ "photo_timeout_seconds", CONFIG_INT, offsetof(config, photo_timeout_seconds), 1, 600 },
 	{ "grace_seconds", CONFIG_INT, offsetof(config, grace_seconds), 0, 600 },
 };
 
@@ -63,6 +65,8 @@ void config_defaults(config *c)
 	c->default_lang = xstrdup("sv");
 	c->timezone = xstrdup("Europe/Stockholm");
 	c->map_tile_url = xstrdup("https://tile.openstreetmap.org/{z}/{x}/{y}.png");
+	c->photo_helper = xstrdup("");
+	c->photo_timeout_seconds = 20;
 	c->threads = 4;
 	c->connection_limit = 1000;
 	c->per_ip_limit = 64;

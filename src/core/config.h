@@ -42,6 +42,8 @@ typedef struct config {
 	int login_window_minutes;
 	unsigned long long password_memlimit; /* argon2id memory in bytes */
 	unsigned long long password_opslimit; /* argon2id passes */
+	char *photo_helper;   /* the program that decodes photos; "" = trygg-photo beside trygg */
+	int photo_timeout_seconds; /* wall-clock limit of one photo's decoding */
 	int grace_seconds;    /* how long SIGTERM waits for requests in flight */
 } config;
 

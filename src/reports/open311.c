@@ -758,8 +758,8 @@ static int api_post(http_req *r)
 		return api_error(&x, 400, "at most 5 photos: media files and media_url together");
 	case REPORT_UPLOAD_NOT_IMAGE:
 		return api_error(&x, 400, "media must be a JPEG, PNG, WebP or HEIC image of at most 40 megapixels");
-	default:
-		return api_error(&x, 500, "the photo could not be stored");
+	default: /* the photo helper or the disk failed: nothing the client sent is wrong */
+		return api_error(&x, 503, "the photo could not be stored");
 	}
 	db_conn *conn = web_db(r);
 	int64_t now = web_now();

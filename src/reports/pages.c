@@ -179,7 +179,7 @@ static const char *place_from_photos(http_req *r, area_place *place)
 	bool found = false;
 	for (const http_file *f = r->files; f && !found; f = f->next)
 		found = report_upload_field(form_photo_fields, f->field) && f->size > 0 &&
-			report_photo_gps(f->path, &lat, &lon) == 1;
+			report_photo_gps(web_app(r)->cfg, f->path, &lat, &lon) == 1;
 	if (!found) /* a description of the place is enough; without one, say why nothing was taken */
 		return *place->text ? NULL : N_("Bilden har ingen position. Välj område i listan eller klicka på kartan.");
 	area_match m;

@@ -8,7 +8,7 @@
  * its map's GeoJSON, report pages, Atom feeds), staff.c and staff_*.c (the
  * staff side: see staff_internal.h), categories.c
  * (editing categories and questions), apikeys.c (API keys, page and
- * command), photo.c (libvips: photos re-encoded, their GPS with
+ * command), photo.c (the photo helper: photos re-encoded, their GPS with
  * consent, uploads of the form and the API), demo.c (demo categories).
  */
 #ifndef TRYGG_REPORTS_REPORT_INTERNAL_H
@@ -20,6 +20,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/config.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "reports/reports.h"
@@ -234,21 +235,22 @@ json_t *report_history_json(http_req *r, int64_t id);
 
 /* ---- photos (photo.c) ---- */
 
-/* Decodes the image at path (JPEG, PNG, WebP, HEIC as libvips can) and writes
- * it re-encoded without any metadata as DIR/NAME.jpg and a thumbnail as
- * DIR/NAME-t.jpg. Returns 0, 1 when it is not an image or too large, -1 on
- * an error of libvips or the file system. */
-int report_photo_store(const char *path, const char *dir, const char *name);
+/* Decodes the image at path (JPEG, PNG, WebP, HEIC as libvips can) in the
+ * photo helper (core/photo_proc.h) and writes it re-encoded without any
+ * metadata as DIR/NAME.jpg and a thumbnail as DIR/NAME-t.jpg. Returns 0, 1
+ * when it is not an image, too large, or its decoding crashed or ran too
+ * long, -1 when the helper could not run or write. */
+int report_photo_store(const config *cfg, const char *path, const char *dir, const char *name);
 /* The GPS position in the EXIF data of the image at path, read before it is
  * stripped and only when the resident has agreed to it. Returns 1 with *lat
  * and *lon (WGS84), or 0 when the image has none or cannot be read. */
-int report_photo_gps(const char *path, double *lat, double *lon);
+int report_photo_gps(const config *cfg, const char *path, double *lat, double *lon);
 
 enum report_upload_problem {
 	REPORT_UPLOAD_OK,
 	REPORT_UPLOAD_TOO_MANY,  /* more than REPORT_PHOTOS_MAX (or room) photos */
-	REPORT_UPLOAD_NOT_IMAGE, /* a file that libvips cannot decode, or too large */
-	REPORT_UPLOAD_FAILED,    /* libvips or the file system failed */
+	REPORT_UPLOAD_NOT_IMAGE, /* a file the photo helper cannot decode, or too large */
+	REPORT_UPLOAD_FAILED,    /* the photo helper or the file system failed */
 };
 /* True when name is one of the NULL-terminated field names. */
 bool report_upload_field(const char *const *fields, const char *name);

@@ -1,84 +1,94 @@
 /*
  * photo.c — a tipster's photo made safe to keep: decoded and re-encoded as
- * JPEG by libvips, in memory, which leaves out every piece of metadata
- * (EXIF with GPS position and camera serial, XMP, IPTC, ICC, comments) and
- * anything hidden after the image data. The picture is turned upright first
- * (the orientation tag is metadata too) and made at most PHOTO_MAX_SIDE
- * pixels on its longer side.
+ * JPEG by the photo helper build/trygg-photo in a process of its own
+ * (core/photo_proc.h), which leaves out every piece of metadata (EXIF with
+ * GPS position and camera serial, XMP, IPTC, ICC, comments) and anything
+ * hidden after the image data. The picture is turned upright first (the
+ * orientation tag is metadata too) and made at most 2048 pixels on its
+ * longer side; images larger than 40 megapixels are refused before they are
+ * decoded.
  *
- * libvips is started once, for the whole process, with its operation cache
- * off (no decoded image stays in memory after use), one worker thread per
- * operation, and the loaders that libvips marks untrusted blocked. Images
- * larger than PHOTO_MAX_PIXELS are refused before they are decoded.
+ * The helper writes the re-encoded photo to a file, the one plaintext copy
+ * on disk that this module makes: created 0600 by mkstemp in the upload
+ * folder, read back, overwritten with zeros and removed on every path, as
+ * the uploads themselves are (tip_plaintext_scrub()).
  */
 #include "tips/tip_pages.h"
+#include "core/photo_proc.h"
 #include "core/util.h"
 
-#include <pthread.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <vips/vips.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#define PHOTO_MAX_SIDE 2048
-#define PHOTO_MAX_PIXELS (40LL * 1000 * 1000)
-#define PHOTO_JPEG_QUALITY 85
-
-static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
-static bool vips_ready;
-
-static void vips_stop(void)
+int tip_plaintext_read(const char *path, buf *b)
 {
-	vips_shutdown();
-}
-
-static void vips_start(void)
-{
-	if (VIPS_INIT("trygg") != 0) {
-		vips_error_clear();
-		return;
-	}
-	vips_cache_set_max(0);
-	vips_cache_set_max_mem(0);
-	vips_concurrency_set(1);
-	vips_block_untrusted_set(TRUE);
-	atexit(vips_stop);
-	vips_ready = true;
-}
-
-int tip_photo_reencode(const void *data, size_t len, buf *out)
-{
-	VipsImage *probe = NULL, *thumb = NULL;
-	void *jpeg = NULL;
-	size_t jpeg_len = 0;
-	int rc = 1;
-	pthread_once(&vips_once, vips_start);
-	if (!vips_ready)
+	char chunk[8192];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = 0;
+	if (fd < 0)
 		return -1;
-	/* The header only: refuse what is not an image, or too large to decode. */
-	probe = vips_image_new_from_buffer(data, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
-	if (probe == NULL)
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			rc = -1;
+			break;
+		}
+		if (n == 0)
+			break;
+		buf_append(b, chunk, (size_t)n);
+	}
+	sodium_memzero(chunk, sizeof(chunk));
+	close(fd);
+	return rc;
+}
+
+void tip_plaintext_scrub(const char *path)
+{
+	static const char zeros[4096];
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		size_t size = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 0;
+		for (size_t done = 0; done < size;) {
+			size_t n = size - done < sizeof(zeros) ? size - done : sizeof(zeros);
+			ssize_t w = write(fd, zeros, n);
+			if (w <= 0)
+				break;
+			done += (size_t)w;
+		}
+		fsync(fd);
+		close(fd);
+	}
+	unlink(path);
+}
+
+int tip_photo_reencode(const config *cfg, const char *path, buf *out)
+{
+	char *tmp = buf_strdup_printf("%s/tip-photo-XXXXXX", cfg->upload_dir);
+	int rc = -1;
+	/* mkstemp creates the file 0600; the helper writes into it as it is. */
+	int fd = mkstemp(tmp);
+	if (fd < 0)
 		goto out;
-	if ((long long)vips_image_get_width(probe) * vips_image_get_height(probe) > PHOTO_MAX_PIXELS)
-		goto out;
-	if (vips_thumbnail_buffer((void *)data, len, &thumb, PHOTO_MAX_SIDE, "height", PHOTO_MAX_SIDE, "size",
-				  VIPS_SIZE_DOWN, NULL) != 0)
-		goto out;
-	if (vips_jpegsave_buffer(thumb, &jpeg, &jpeg_len, "strip", TRUE, "Q", PHOTO_JPEG_QUALITY, NULL) != 0) {
+	close(fd);
+	switch (photo_proc_decode(cfg, path, tmp, NULL, false, NULL)) {
+	case PHOTO_OK:
+		rc = tip_plaintext_read(tmp, out) == 0 ? 0 : -1;
+		break;
+	case PHOTO_NOT_IMAGE:
+		rc = 1;
+		break;
+	case PHOTO_FAILED:
 		rc = -1;
-		goto out;
+		break;
 	}
-	buf_append(out, jpeg, jpeg_len);
-	rc = 0;
+	tip_plaintext_scrub(tmp);
 out:
-	/* libvips' messages may quote the file; they are not kept. */
-	vips_error_clear();
-	if (jpeg) {
-		sodium_memzero(jpeg, jpeg_len);
-		g_free(jpeg);
-	}
-	if (thumb)
-		g_object_unref(thumb);
-	if (probe)
-		g_object_unref(probe);
+	free(tmp);
 	return rc;
 }

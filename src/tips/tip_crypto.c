@@ -52,8 +52,10 @@
  *   file key      A random crypto_secretstream key per attachment; the file
  *                 is encrypted with it in 64 KiB chunks (tip_file_write) and
  *                 the key is sealed to the unit key. Photos are first decoded
- *                 and re-encoded by libvips in memory, which drops all
- *                 metadata (GPS position, camera, times).
+ *                 and re-encoded by libvips in the photo helper process
+ *                 (tips/photo.c), which drops all metadata (GPS position,
+ *                 camera, times); its output file, 0600 in the upload
+ *                 folder, is read back, zeroed and removed at once.
  *
  * OFFICERS
  *   First officer  `trygg tips init-key --officer EMAIL` (password on stdin)

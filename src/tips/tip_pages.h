@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "http/http.h"
 #include "tips/tip_store.h"
 
@@ -15,10 +16,17 @@
 #define TIP_LINE_MAX_CHARS 300
 #define TIP_PHOTO_MAX_BYTES (10u * 1024 * 1024)
 
-/* Re-encodes an image (JPEG, PNG, WebP, …) as a JPEG without metadata,
- * appended to out (wipe it). Returns 0, 1 when it is not an image libvips may
- * read or is too large, -1 when libvips fails (photo.c). */
-int tip_photo_reencode(const void *data, size_t len, buf *out);
+/* Re-encodes the image in the file at path (JPEG, PNG, WebP, …) as a JPEG
+ * without metadata, in the photo helper, appended to out (wipe it). Returns
+ * 0, 1 when it is not an image the helper may read, is too large, or its
+ * decoding crashed or ran too long, -1 when the helper or the disk fails.
+ * No file it made is left behind (photo.c). */
+int tip_photo_reencode(const config *cfg, const char *path, buf *out);
+/* Appends the whole file at path to b (wipe it), with no copy left on the
+ * stack. 0 or -1 (photo.c). */
+int tip_plaintext_read(const char *path, buf *b);
+/* Overwrites the file at path with zeros, flushes it to disk and removes it. */
+void tip_plaintext_scrub(const char *path);
 
 /* The day (UTC midnight) as "2026-11-25", in r's arena. */
 const char *tip_day_text(http_req *r, int64_t day);

@@ -12,7 +12,7 @@
  *
  * Files: tip_crypto.c (cryptography), words.c (passphrase words), keyring.c
  * (unit key, officers, rotation), store.c (tips, messages, photos, visits,
- * retention, lägesbild), photo.c (re-encoding images with libvips),
+ * retention, lägesbild), photo.c (re-encoding images in the photo helper),
  * tipster_pages.c (/tipsa…), police_pages.c (/personal/tips…), cli.c
  * (`trygg tips …`, the auth hooks and the demo tips).
  */

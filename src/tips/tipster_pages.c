@@ -93,48 +93,6 @@ static void wipe_form(http_req *r)
 			sodium_memzero((char *)kv->value, strlen(kv->value));
 }
 
-/* Overwrites an uploaded temporary file with zeros, syncs and removes it. */
-static void scrub_upload(const http_file *f)
-{
-	static const char zeros[4096];
-	int fd = open(f->path, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		for (size_t done = 0; done < f->size;) {
-			size_t n = f->size - done < sizeof(zeros) ? f->size - done : sizeof(zeros);
-			ssize_t w = write(fd, zeros, n);
-			if (w <= 0)
-				break;
-			done += (size_t)w;
-		}
-		fsync(fd);
-		close(fd);
-	}
-	unlink(f->path);
-}
-
-/* Reads an uploaded file into b. 0 or -1. */
-static int read_upload(const http_file *f, buf *b)
-{
-	char chunk[8192];
-	int fd = open(f->path, O_RDONLY | O_CLOEXEC);
-	int rc = 0;
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0) {
-			rc = -1;
-			break;
-		}
-		if (n == 0)
-			break;
-		buf_append(b, chunk, (size_t)n);
-	}
-	sodium_memzero(chunk, sizeof(chunk));
-	close(fd);
-	return rc;
-}
-
 /* ---- the form ---- */
 
 static json_t *form_data(http_req *r, const tip_form *f, const char *place_error)
@@ -188,32 +146,30 @@ static void check_text(http_req *r, json_t *d, const char *field, const char *va
 }
 
 /* The photos of the form, re-encoded, into photos/store (wiped by the caller).
- * Every temporary file is scrubbed first. Errors go into d. */
+ * Every uploaded temporary file is scrubbed once its photo is re-encoded (or
+ * refused). Errors go into d. */
 static void read_photos(http_req *r, json_t *d, buf store[TIP_MAX_PHOTOS], size_t *count)
 {
 	size_t given = 0;
 	*count = 0;
 	for (const http_file *f = r->files; f; f = f->next) {
-		buf raw = BUF_INIT;
-		int ok = f->size == 0 ? 1 : f->size > TIP_PHOTO_MAX_BYTES ? 2 : read_upload(f, &raw);
-		scrub_upload(f);
-		if (strcmp(f->field, "photos") != 0 || ok == 1) {
-			tip_buf_wipe(&raw);
+		if (strcmp(f->field, "photos") != 0 || f->size == 0) {
+			tip_plaintext_scrub(f->path);
 			continue;
 		}
 		given++;
-		if (ok == 2) {
+		if (f->size > TIP_PHOTO_MAX_BYTES) {
 			webform_error(r, d, "photos", T(r, "En bild är för stor. Varje bild får vara högst 10 MB."));
 		} else if (given > TIP_MAX_PHOTOS) {
 			if (given == TIP_MAX_PHOTOS + 1)
 				webform_error(r, d, "photos", T(r, "Du kan skicka högst tre bilder."));
-		} else if (ok != 0 || tip_photo_reencode(raw.data, raw.len, &store[*count]) != 0) {
+		} else if (tip_photo_reencode(web_app(r)->cfg, f->path, &store[*count]) != 0) {
 			tip_buf_wipe(&store[*count]);
 			webform_error(r, d, "photos", T(r, "En av filerna kunde inte läsas som en bild. Skicka foton i JPEG-, PNG- eller WebP-format."));
 		} else {
 			(*count)++;
 		}
-		tip_buf_wipe(&raw);
+		tip_plaintext_scrub(f->path);
 	}
 }
 

@@ -1,10 +1,13 @@
 // cli.test.mjs — the trygg command line: help and version, exit status 2 with a
 // clear message for bad arguments, migrate and demo on a fresh database (and
 // again, changing nothing), user add with a password on standard input or a
-// generated one, user list; then a server on that database lets the new user in.
+// generated one, user list; then a server on that database lets the new user in;
+// and that trygg is not linked with libvips (only its photo helper is).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ROOT, testBinary, startServer } from '../lib/rig.mjs';
 import { Client, login } from '../lib/client.mjs';
 
@@ -105,4 +108,11 @@ test('migrate, demo, user add and user list on a fresh database', async (t) => {
   const start = await client.get('/personal/');
   assert.equal(start.status, 200);
   assert.match(start.body, /Kim Kust/);
+});
+
+test('trygg is not linked with libvips: only the photo helper trygg-photo beside it is', () => {
+  const helper = path.join(path.dirname(testBinary()), 'trygg-photo');
+  assert.doesNotMatch(execFileSync('ldd', [testBinary()], { encoding: 'utf8' }), /libvips/);
+  assert.ok(fs.existsSync(helper), `${helper} is built beside trygg`);
+  assert.match(execFileSync('ldd', [helper], { encoding: 'utf8' }), /libvips\.so/);
 });

@@ -3,6 +3,7 @@
 // server's own Origin. Redirects are not followed unless asked, so tests see
 // every 303. Each request uses a new connection unless a keep-alive agent is
 // given, so one test's connection never leaks into another's.
+import crypto from 'node:crypto';
 import http from 'node:http';
 import { forms, defaultValues, csrfToken } from './html.mjs';
 
@@ -38,6 +39,19 @@ export function urlencode(fields) {
   const pairs = Array.isArray(fields) ? fields : Object.entries(fields).flatMap(([k, v]) =>
     Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]]);
   return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+}
+
+/* multipart/form-data of fields ({name: value}) and files [{field, name, type, bytes}], as a
+ * browser or a mobile app sends it. Returns {body, headers} for request() or Client.send(). */
+export function multipart(fields, files = []) {
+  const boundary = `----trygg${crypto.randomBytes(8).toString('hex')}`;
+  const parts = Object.entries(fields).map(([k, v]) =>
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  for (const f of files)
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.name}"\r\n` +
+      `Content-Type: ${f.type}\r\n\r\n`), f.bytes, Buffer.from('\r\n'));
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(parts), headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } };
 }
 
 export class Client {
