@@ -7,8 +7,10 @@
 -- a cached answer only when it was built at the same generation.
 --
 -- The triggers differ between the dialects (the sqlite and pg blocks below,
--- see migrate.c): SQLite has only row triggers; PostgreSQL bumps once per
--- statement (a bulk erase is one bump), TRUNCATE included.
+-- see migrate.c). SQLite has one writer at a time, so its row triggers bump
+-- at once. On PostgreSQL the bump is deferred to the commit (constraint
+-- triggers): a writer then locks the generation row only while it commits,
+-- after all its other row locks, so two writers cannot deadlock on it.
 CREATE TABLE answer_generation (
 	id INTEGER PRIMARY KEY CHECK (id = 1),
 	generation BIGINT NOT NULL
@@ -105,22 +107,31 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-CREATE TRIGGER reports_answer AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON reports
-	FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
-CREATE TRIGGER report_updates_answer AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON report_updates
-	FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
-CREATE TRIGGER report_photos_answer AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON report_photos
-	FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
-CREATE TRIGGER report_values_answer AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON report_values
-	FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
-CREATE TRIGGER report_categories_answer AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON report_categories
-	FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
-CREATE TRIGGER report_attributes_answer AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON report_attributes
-	FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
-CREATE TRIGGER report_units_answer AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON report_units
-	FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
-CREATE TRIGGER areas_answer AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON areas
-	FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
-CREATE TRIGGER settings_answer AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON settings
-	FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
+CREATE CONSTRAINT TRIGGER reports_answer AFTER INSERT OR UPDATE OR DELETE ON reports
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION answer_generation_bump();
+CREATE TRIGGER reports_answer_truncate AFTER TRUNCATE ON reports FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
+CREATE CONSTRAINT TRIGGER report_updates_answer AFTER INSERT OR UPDATE OR DELETE ON report_updates
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION answer_generation_bump();
+CREATE TRIGGER report_updates_answer_truncate AFTER TRUNCATE ON report_updates FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
+CREATE CONSTRAINT TRIGGER report_photos_answer AFTER INSERT OR UPDATE OR DELETE ON report_photos
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION answer_generation_bump();
+CREATE TRIGGER report_photos_answer_truncate AFTER TRUNCATE ON report_photos FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
+CREATE CONSTRAINT TRIGGER report_values_answer AFTER INSERT OR UPDATE OR DELETE ON report_values
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION answer_generation_bump();
+CREATE TRIGGER report_values_answer_truncate AFTER TRUNCATE ON report_values FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
+CREATE CONSTRAINT TRIGGER report_categories_answer AFTER INSERT OR UPDATE OR DELETE ON report_categories
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION answer_generation_bump();
+CREATE TRIGGER report_categories_answer_truncate AFTER TRUNCATE ON report_categories FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
+CREATE CONSTRAINT TRIGGER report_attributes_answer AFTER INSERT OR UPDATE OR DELETE ON report_attributes
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION answer_generation_bump();
+CREATE TRIGGER report_attributes_answer_truncate AFTER TRUNCATE ON report_attributes FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
+CREATE CONSTRAINT TRIGGER report_units_answer AFTER INSERT OR UPDATE OR DELETE ON report_units
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION answer_generation_bump();
+CREATE TRIGGER report_units_answer_truncate AFTER TRUNCATE ON report_units FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
+CREATE CONSTRAINT TRIGGER areas_answer AFTER INSERT OR UPDATE OR DELETE ON areas
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION answer_generation_bump();
+CREATE TRIGGER areas_answer_truncate AFTER TRUNCATE ON areas FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
+CREATE CONSTRAINT TRIGGER settings_answer AFTER INSERT OR UPDATE OR DELETE ON settings
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION answer_generation_bump();
+CREATE TRIGGER settings_answer_truncate AFTER TRUNCATE ON settings FOR EACH STATEMENT EXECUTE FUNCTION answer_generation_bump();
 {{/pg}}
