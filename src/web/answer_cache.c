@@ -35,7 +35,8 @@ struct answer_cache_entry {
 	struct answer_cache_entry *newer, *older; /* the LRU list */
 	uint64_t hash;
 	int64_t generation;
-	unsigned refs;  /* 1 while in the store, plus one per reader */
+	answer_cache *owner;
+	unsigned refs;  /* 1 while in the store, plus one per reader (a response being sent) */
 	size_t size;    /* what it counts in the budget */
 	size_t key_len;
 	answer_cache_view view; /* points into the bytes after the struct */
@@ -72,6 +73,7 @@ answer_cache *answer_cache_new(size_t budget, size_t entry_max)
 
 void answer_cache_free(answer_cache *c)
 {
+	/* Every response sent from an entry is done by now (the server has stopped). */
 	if (c == NULL)
 		return;
 	struct answer_cache_entry *e = c->newest;
@@ -201,6 +203,7 @@ bool answer_cache_put(answer_cache *c, const char *key, size_t key_len, int64_t 
 	e->generation = generation;
 	e->size = size;
 	e->refs = 1;
+	e->owner = c;
 
 	struct answer_cache_entry *dead[8];
 	size_t ndead = 0;
@@ -298,6 +301,13 @@ static bool etag_matches(http_req *r, const char *etag)
 	return false;
 }
 
+/* libmicrohttpd's callback when a response sent from an entry is done. */
+static void entry_sent(void *cls)
+{
+	answer_cache_entry *e = cls;
+	answer_cache_release(e->owner, e);
+}
+
 static void add_stored_headers(http_req *r, const answer_cache_view *v)
 {
 	const char *p = v->headers, *end = v->headers + v->headers_len;
@@ -326,15 +336,16 @@ int web_answer_cached(http_req *r, http_handler handler)
 	answer_cache_entry *e = answer_cache_get(c, key.data, key.len, generation, &v);
 	int status;
 	if (e) {
+		add_stored_headers(r, &v);
 		if (etag_matches(r, etag)) {
 			status = 304;
+			answer_cache_release(c, e);
 		} else {
-			buf_append(&r->body, v.body, v.body_len);
+			/* Sent from the entry itself, which is held until the last byte is out. */
 			r->content_type = arena_strdup(r->arena, v.content_type);
+			http_set_shared_body(r, v.body, v.body_len, entry_sent, e);
 			status = 200;
 		}
-		add_stored_headers(r, &v);
-		answer_cache_release(c, e);
 		http_set_header(r, "X-Answer-Cache", "hit");
 		http_set_header(r, "ETag", etag);
 		goto out;
