@@ -6,10 +6,11 @@
 # (a) reads, at BENCH_CONNECTIONS clients: Open311 GET requests.json with a
 #     neighbourhood's bbox (one fixed bbox, and bboxes that move over Partille
 #     per request), the public list /felanmalan/lista, the Atom feed
-#     /felanmalan/flode, and the public map's data (/felanmalan/karta.json)
-#     when this build has it. Baselines: nginx serving the bytes trygg sent for
-#     the fixed URL as a static file (same Content-Type and headers), and
-#     bench/bare_mhd.c answering with those bytes.
+#     /felanmalan/flode, and the public map's data for the same bbox
+#     (/felanmalan/karta.geojson) when this build has it. Baselines: nginx
+#     serving the bytes trygg sent for the fixed URL as a static file (same
+#     Content-Type and headers), and bench/bare_mhd.c answering with those
+#     bytes.
 # (b) durable writes: a stream of photo-free Open311 POSTs with an API key,
 #     against `reports_gen loop` (bench/reports_gen.c): the same rows inserted
 #     by a plain C loop, WAL, synchronous=FULL, one commit per report.
@@ -54,9 +55,9 @@ declare -A PAGE_URL=(
 	[bbox]="/open311/v2/requests.json?bbox=$BBOX"
 	[lista]=/felanmalan/lista
 	[flode]=/felanmalan/flode
-	[karta]=/felanmalan/karta.json
+	[karta]="/felanmalan/karta.geojson?bbox=$BBOX"
 )
-declare -A PAGE_FILE=([bbox]=requests.json [lista]=lista.html [flode]=flode.xml [karta]=karta.json)
+declare -A PAGE_FILE=([bbox]=requests.json [lista]=lista.html [flode]=flode.xml [karta]=karta.geojson)
 
 bench_init reports
 

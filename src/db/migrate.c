@@ -7,6 +7,10 @@
  *   {{id}}    an auto-incrementing integer primary key column type
  *   {{blob}}  a column of raw bytes
  *   {{real}}  a double-precision number
+ * and for dialect blocks, for what cannot be written once (triggers):
+ *   {{sqlite}} … {{/sqlite}}  kept on SQLite only, dropped on PostgreSQL
+ *   {{pg}} … {{/pg}}          kept on PostgreSQL only, dropped on SQLite
+ * Blocks do not nest; a block without its end runs to the end of the file.
  * Each file runs in its own transaction together with its row in
  * schema_migrations, so a migration is applied wholly or not at all.
  */
@@ -43,6 +47,13 @@ static void migration_translate(const struct db_backend *be, const char *sql, bu
 		{ "{{blob}}", offsetof(struct db_backend, type_blob) },
 		{ "{{real}}", offsetof(struct db_backend, type_real) },
 	};
+	static const struct {
+		const char *open, *close;
+		db_kind kind;
+	} blocks[] = {
+		{ "{{sqlite}}", "{{/sqlite}}", DB_SQLITE },
+		{ "{{pg}}", "{{/pg}}", DB_POSTGRES },
+	};
 	const char *p = sql;
 	while (*p) {
 		const char *hit = strstr(p, "{{");
@@ -53,6 +64,25 @@ static void migration_translate(const struct db_backend *be, const char *sql, bu
 			if (str_starts_with(hit, tokens[i].token))
 				break;
 		buf_append(out, p, (size_t)(hit - p));
+		size_t b;
+		for (b = 0; b < ARRAY_LEN(blocks); b++)
+			if (str_starts_with(hit, blocks[b].open))
+				break;
+		if (b < ARRAY_LEN(blocks)) {
+			/* A dialect block: keep its text for its backend, drop it for the other. */
+			const char *body = hit + strlen(blocks[b].open);
+			const char *end = strstr(body, blocks[b].close);
+			const char *after = end ? end + strlen(blocks[b].close) : body + strlen(body);
+			if (blocks[b].kind == be->kind)
+				buf_append(out, body, (size_t)((end ? end : after) - body));
+			p = after;
+			continue;
+		}
+		if (str_starts_with(hit, "{{/sqlite}}") || str_starts_with(hit, "{{/pg}}")) {
+			/* The end of a block kept above. */
+			p = strchr(hit, '}') + 2;
+			continue;
+		}
 		if (i == ARRAY_LEN(tokens)) {
 			buf_puts(out, "{{");
 			p = hit + 2;

@@ -89,6 +89,11 @@ struct http_req {
 	http_kv *resp_headers;
 	int body_fd; /* when >= 0, the response body is this file (taken over) instead of body */
 	size_t body_fd_size;
+	/* Set by http_set_shared_body(): bytes owned elsewhere, sent instead of body. */
+	const void *body_shared;
+	size_t body_shared_len;
+	void (*body_shared_release)(void *cls); /* NULL once libmicrohttpd has taken it over */
+	void *body_shared_cls;
 
 	/* The application's. */
 	void *app;   /* http_server_config.app */
@@ -113,6 +118,10 @@ void http_set_header(http_req *r, const char *name, const char *value);
 void http_set_cookie(http_req *r, const char *name, const char *value, long max_age);
 /* Sets a 303 redirect to url. Returns 303, for "return http_redirect(r, …);". */
 int http_redirect(http_req *r, const char *url);
+/* Sends len bytes at data, owned by someone else, as the body without copying
+ * them. release(cls) is called exactly once: when they have been sent, or when
+ * the request ends without sending them. */
+void http_set_shared_body(http_req *r, const void *data, size_t len, void (*release)(void *cls), void *cls);
 /* Sends the file at path (opened now) as the body. Returns 200, or 404 when it cannot be opened. */
 int http_send_file(http_req *r, const char *path, const char *content_type);
 

@@ -19,6 +19,7 @@
 #include "http/form.h"
 #include "core/util.h"
 
+#include <assert.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -106,6 +107,25 @@ static void close_fd(void *p)
 		close(*fd);
 }
 
+/* Arena cleanup: releases a shared body that was never handed to libmicrohttpd. */
+static void release_shared_body(void *p)
+{
+	http_req *r = p;
+	if (r->body_shared_release)
+		r->body_shared_release(r->body_shared_cls);
+	r->body_shared_release = NULL;
+}
+
+void http_set_shared_body(http_req *r, const void *data, size_t len, void (*release)(void *cls), void *cls)
+{
+	assert(r->body_shared_release == NULL);
+	r->body_shared = data;
+	r->body_shared_len = len;
+	r->body_shared_release = release;
+	r->body_shared_cls = cls;
+	arena_defer(r->arena, release_shared_body, r);
+}
+
 int http_send_file(http_req *r, const char *path, const char *content_type)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -185,7 +205,7 @@ static enum MHD_Result queue_response(request_state *st, int status)
 	const http_server_config *cfg = st->srv->cfg;
 	struct MHD_Response *resp;
 
-	if (status >= 400 && r->body.len == 0 && r->body_fd < 0 && cfg->error_page) {
+	if (status >= 400 && r->body.len == 0 && r->body_fd < 0 && r->body_shared_release == NULL && cfg->error_page) {
 		r->content_type = NULL;
 		cfg->error_page(r, status);
 	}
@@ -194,6 +214,12 @@ static enum MHD_Result queue_response(request_state *st, int status)
 		resp = MHD_create_response_from_fd(r->body_fd_size, r->body_fd);
 		st->response_bytes = r->body_fd_size;
 		r->body_fd = -1; /* libmicrohttpd closes it */
+	} else if (r->body_shared_release) {
+		st->response_bytes = r->body_shared_len;
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(r->body_shared_len, (void *)r->body_shared,
+										r->body_shared_release, r->body_shared_cls);
+		if (resp)
+			r->body_shared_release = NULL; /* libmicrohttpd releases it */
 	} else {
 		st->response_bytes = r->body.len;
 		size_t len = r->body.len;

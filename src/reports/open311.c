@@ -19,6 +19,7 @@
 #include "reports/report_internal.h"
 #include "areas/area.h"
 #include "core/util.h"
+#include "web/answer_cache.h"
 #include "web/web.h"
 #include "web/webform.h"
 
@@ -371,7 +372,8 @@ static int list_by_ids(api *x, list_state *st, const char *text)
 /* Reads the filters of GET requests into *q. Returns NULL, or the error text. */
 static const char *read_query(http_req *r, report_query *q)
 {
-	int64_t now = web_now(), start = 0, end = 0, after = 0, before = 0, page = 1, size = REPORT_PAGE_SIZE_MAX;
+	/* "Now" to the minute, so that an answer is the same for a whole minute (answer_cache.c). */
+	int64_t now = web_now() / 60 * 60, start = 0, end = 0, after = 0, before = 0, page = 1, size = REPORT_PAGE_SIZE_MAX;
 	bool has_start, has_end, has_after, has_before, has_lat, has_lon, has_radius;
 	double lat = 0, lon = 0, radius = 0;
 	if (time_param(r, "start_date", &start, &has_start) != 0)
@@ -520,7 +522,7 @@ static int request_updates(api *x)
 	if (!has_end)
 		end = INT64_MAX;
 	if (!has_start)
-		start = (has_end ? end : web_now()) - REPORT_DEFAULT_DAYS * 86400LL;
+		start = (has_end ? end : web_now() / 60 * 60) - REPORT_DEFAULT_DAYS * 86400LL;
 	list_state st = { r, json_array(), false, 0, NULL };
 	if (report_public_updates(web_db(r), r->arena, 0, start, end, REPORT_PAGE_SIZE_MAX, add_update, &st) != 0) {
 		json_decref(st.list);
@@ -781,12 +783,29 @@ static int api_post(http_req *r)
 	return api_send(&x, 200, "service_requests", list);
 }
 
+/* The public reads through the answer cache. Tokens are not cached: a token
+ * is the web form's personal follow-up key. */
+static int api_get_cached(http_req *r)
+{
+	return web_answer_cached(r, api_get);
+}
+
+static int api_service_definition_cached(http_req *r)
+{
+	return web_answer_cached(r, api_service_definition);
+}
+
+static int api_request_one_cached(http_req *r)
+{
+	return web_answer_cached(r, api_request_one);
+}
+
 /* The API; every call also answers with a GeoReport error body. */
 const http_route open311_routes[] = {
-	{ "GET", "/open311/v2/{file}", api_get, 0, 0 },
+	{ "GET", "/open311/v2/{file}", api_get_cached, 0, 0 },
 	{ "POST", "/open311/v2/{file}", api_post, ROUTE_NO_CSRF | ROUTE_UPLOAD, 0 },
-	{ "GET", "/open311/v2/services/{file}", api_service_definition, 0, 0 },
-	{ "GET", "/open311/v2/requests/{file}", api_request_one, 0, 0 },
+	{ "GET", "/open311/v2/services/{file}", api_service_definition_cached, 0, 0 },
+	{ "GET", "/open311/v2/requests/{file}", api_request_one_cached, 0, 0 },
 	{ "GET", "/open311/v2/tokens/{file}", api_token, 0, 0 },
 };
 const size_t open311_route_count = ARRAY_LEN(open311_routes);

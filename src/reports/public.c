@@ -15,6 +15,7 @@
 #include "reports/report_internal.h"
 #include "areas/area.h"
 #include "core/util.h"
+#include "web/answer_cache.h"
 #include "web/web.h"
 #include "web/webform.h"
 
@@ -311,10 +312,22 @@ static int feed(http_req *r)
 	return 200;
 }
 
+/* The map's data and the feed through the answer cache. The HTML pages are
+ * not cached: they hold the visitor's CSRF token and the staff links. */
+static int feed_cached(http_req *r)
+{
+	return web_answer_cached(r, feed);
+}
+
+static int map_data_cached(http_req *r)
+{
+	return web_answer_cached(r, map_data);
+}
+
 const http_route report_public_routes[] = {
 	{ "GET", "/felanmalan/lista", list_page, 0, 0 },
 	{ "GET", "/felanmalan/arende/{id}", report_page, 0, 0 },
-	{ "GET", "/felanmalan/flode", feed, 0, 0 },
-	{ "GET", "/felanmalan/karta.geojson", map_data, 0, 0 },
+	{ "GET", "/felanmalan/flode", feed_cached, 0, 0 },
+	{ "GET", "/felanmalan/karta.geojson", map_data_cached, 0, 0 },
 };
 const size_t report_public_route_count = ARRAY_LEN(report_public_routes);

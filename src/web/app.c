@@ -5,6 +5,7 @@
  * pages in the layout (see web.h).
  */
 #include "web/web.h"
+#include "web/answer_cache.h"
 #include "auth/auth.h"
 #include "core/util.h"
 
@@ -502,6 +503,9 @@ int app_open(app *a, const config *cfg, char **err)
 		fprintf(stderr, "trygg: no maps: %s (install libjs-leaflet)\n", leaflet_err ? leaflet_err : "?");
 		free(leaflet_err);
 	}
+	/* A quarter of the budget at most per answer, so that one large answer
+	 * (a full Open311 page is about 0.5 MB) cannot push out all the others. */
+	a->answer_cache = answer_cache_new(cfg->answer_cache_bytes, cfg->answer_cache_bytes / 4);
 	rc = 0;
 out:
 	buf_free(&path);
@@ -516,5 +520,6 @@ void app_close(app *a)
 	tpl_free(a->templates);
 	i18n_free(a->i18n);
 	asset_set_free(a->assets);
+	answer_cache_free(a->answer_cache);
 	memset(a, 0, sizeof(*a));
 }

@@ -34,6 +34,7 @@ typedef struct app {
 	unsigned char secret[WEB_SECRET_BYTES];
 	const http_route *routes;
 	size_t route_count;
+	struct answer_cache *answer_cache; /* owned; NULL when answer_cache_bytes is 0 */
 } app;
 
 /* Roles a staff member may hold (several at once). */

@@ -117,14 +117,17 @@ async function runCommand(binary, args, input) {
  *   binary  path of trygg (default from TRYGG_BIN)
  *   config  extra configuration keys
  *   demo    load the demo logins before starting
+ *   database  the URL of another server's database (handle.dbUrl), to run a
+ *           second process on it; that server's stop() removes it, not this one's
  * Returns the server handle described at the end of this function. */
-export async function startServer({ db = testDb(), binary = testBinary(), config = {}, demo = false } = {}) {
+export async function startServer({ db = testDb(), binary = testBinary(), config = {}, demo = false,
+  database = null } = {}) {
   if (!fs.existsSync(binary))
     throw new Error(`${binary} does not exist: run make -j2 build unit`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trygg-test-'));
   let dbUrl;
   try {
-    dbUrl = await createDatabase(db, dir);
+    dbUrl = database ?? await createDatabase(db, dir);
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -197,7 +200,7 @@ export async function startServer({ db = testDb(), binary = testBinary(), config
       const tasks = fs.readdirSync(`/proc/${pid}/task`);
       text += `\nthreads waiting in: ${tasks.map((t) => fs.readFileSync(`/proc/${pid}/task/${t}/wchan`, 'utf8')).join(', ')}`;
     } catch { /* gone */ }
-    if (db === 'pg') {
+    if (db === 'pg' && !database) {
       const name = new URL(dbUrl).pathname.slice(1);
       text += '\nPostgreSQL activity (database | state | wait | query):\n' + await psql(
         'SELECT datname, state, wait_event_type || \':\' || wait_event, left(query, 120) FROM pg_stat_activity ' +
@@ -319,7 +322,7 @@ export async function startServer({ db = testDb(), binary = testBinary(), config
       process.stderr.write(`# kept ${dir} (${dbUrl})\n`);
       return;
     }
-    if (db === 'pg') {
+    if (db === 'pg' && !database) {
       const name = new URL(dbUrl).pathname.slice(1);
       await psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
     }

@@ -223,6 +223,30 @@ static void test_migrate(void **state)
 	buf_free(&path);
 }
 
+/* {{sqlite}} and {{pg}} blocks are kept on their own backend only. */
+static void test_migrate_dialect_blocks(void **state)
+{
+	fixture *f = fixture_of(state);
+	buf path = BUF_INIT;
+	char *err = NULL;
+	migrations_path(f, &path);
+	write_file(path.data, "0002_blocks.sql",
+		   "CREATE TABLE dialect (name TEXT, x {{real}});\n"
+		   "{{sqlite}}\nINSERT INTO dialect (name) VALUES ('sqlite');\n{{/sqlite}}\n"
+		   "{{pg}}\nINSERT INTO dialect (name) VALUES ('pg');\n"
+		   "INSERT INTO dialect (name) VALUES ('pg, again');\n{{/pg}}\n"
+		   "INSERT INTO dialect (name) VALUES ('both');\n");
+	if (db_migrate(f->db, path.data, &err) != 0)
+		fail_msg("db_migrate: %s", err);
+	db_conn *c = acquire(f);
+	bool sqlite = f->kind == DB_SQLITE;
+	assert_int_equal(query_int(c, "SELECT COUNT(*) FROM dialect WHERE name = 'sqlite'"), sqlite ? 1 : 0);
+	assert_int_equal(query_int(c, "SELECT COUNT(*) FROM dialect WHERE name LIKE 'pg%'"), sqlite ? 0 : 2);
+	assert_int_equal(query_int(c, "SELECT COUNT(*) FROM dialect WHERE name = 'both'"), 1);
+	db_release(f->db, c);
+	buf_free(&path);
+}
+
 static void test_values(void **state)
 {
 	static const unsigned char bytes[] = { 0x00, 0x01, 'a', 0x00, 0xff, '\\', 'x', 0x00 };
@@ -563,7 +587,8 @@ static void test_pg_reconnect_in_transaction(void **state)
 
 #define DB_TEST(fn, backend) cmocka_unit_test_prestate_setup_teardown(fn, fixture_setup, fixture_teardown, backend)
 #define DB_TESTS(backend)                                                                          \
-	DB_TEST(test_migrate, backend), DB_TEST(test_values, backend),                             \
+	DB_TEST(test_migrate, backend), DB_TEST(test_migrate_dialect_blocks, backend),             \
+		DB_TEST(test_values, backend),                                                     \
 		DB_TEST(test_returning_and_changes, backend), DB_TEST(test_conflict, backend),     \
 		DB_TEST(test_statement_cache, backend), DB_TEST(test_transactions, backend),       \
 		DB_TEST(test_question_mark_in_literals, backend), DB_TEST(test_pool_threads, backend), \
