@@ -239,7 +239,7 @@ if [ "$NODE_OK" = 1 ]; then
 	# serves) gets the whole HTTP suite on SQLite too.
 	wants http-release && TRYGG_BIN=build/trygg TRYGG_DB=sqlite run_node http-release 2 tests/http/*.test.mjs
 	# The browser tests leave a screenshot per test in build/screenshots/.
-	wants browser && TRYGG_DB=sqlite run_node browser 1 tests/browser/*.test.mjs
+	wants browser && TRYGG_DB=sqlite run_node browser 2 tests/browser/*.test.mjs
 fi
 
 echo
