@@ -382,10 +382,7 @@ static const int file_refused_status[AREA__MAX] = {
  * 422 when nothing in the file could be used. */
 static int import_submit(http_req *r)
 {
-	const http_file *file = NULL;
-	for (const http_file *f = r->files; f && file == NULL; f = f->next)
-		if (strcmp(f->field, "file") == 0 && f->size > 0)
-			file = f;
+	const http_file *file = http_upload(r, "file");
 	area_import_options opt = { .replace = http_form(r, "replace") != NULL,
 				    .approximate = http_form(r, "approximate") != NULL };
 	area_import_report rep;

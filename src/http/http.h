@@ -107,6 +107,8 @@ const char *http_param(http_req *r, const char *name);
 const char *http_query(http_req *r, const char *name);
 const char *http_form(http_req *r, const char *name);
 const char *http_cookie(http_req *r, const char *name);
+/* The first non-empty uploaded file of field name (ROUTE_UPLOAD routes), or NULL. */
+const http_file *http_upload(http_req *r, const char *name);
 const char *http_kv_get(const http_kv *list, const char *name);
 /* Appends name=value to *list (both copied into a). */
 void http_kv_add(arena *a, http_kv **list, const char *name, const char *value, size_t value_len);

@@ -75,6 +75,14 @@ const char *http_query(http_req *r, const char *name) { return http_kv_get(r->qu
 const char *http_form(http_req *r, const char *name) { return http_kv_get(r->form, name); }
 const char *http_cookie(http_req *r, const char *name) { return http_kv_get(r->cookies, name); }
 
+const http_file *http_upload(http_req *r, const char *name)
+{
+	for (const http_file *f = r->files; f; f = f->next)
+		if (strcmp(f->field, name) == 0 && f->size > 0)
+			return f;
+	return NULL;
+}
+
 void http_set_header(http_req *r, const char *name, const char *value)
 {
 	http_kv_add(r->arena, &r->resp_headers, name, value, strlen(value));

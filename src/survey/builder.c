@@ -109,15 +109,6 @@ int builder_questionnaire_check(http_req *r, const char *text, size_t len, const
 	return 0;
 }
 
-/* The uploaded file of field name (non-empty), or NULL. */
-const http_file *builder_uploaded(http_req *r, const char *name)
-{
-	for (const http_file *f = r->files; f; f = f->next)
-		if (strcmp(f->field, name) == 0 && f->size > 0)
-			return f;
-	return NULL;
-}
-
 /* Reads an uploaded file into the arena. Returns its text, or NULL. */
 const char *builder_file_text(http_req *r, const http_file *f, size_t *len)
 {
@@ -382,7 +373,7 @@ static int create_source(http_req *r, json_t *d, const char **json, int64_t *cop
 		return 0;
 	}
 	if (strcmp(start, "file") == 0) {
-		const http_file *f = builder_uploaded(r, "file");
+		const http_file *f = http_upload(r, "file");
 		size_t len = 0;
 		const char *text = f ? builder_file_text(r, f, &len) : NULL;
 		if (text == NULL) {

@@ -40,8 +40,6 @@ int builder_questionnaire_check(http_req *r, const char *text, size_t len, const
 /* doc as Trygg stores and exports it: indented, keys in order. Caller frees. */
 char *builder_pretty_json(json_t *doc);
 
-/* The uploaded file of field name (non-empty), or NULL. */
-const http_file *builder_uploaded(http_req *r, const char *name);
 /* An uploaded file's content in the arena, or NULL. */
 const char *builder_file_text(http_req *r, const http_file *f, size_t *len);
 /* A field of plain text of at most max characters (newlines when multiline). */

@@ -698,7 +698,7 @@ int questionnaire_import(http_req *r)
 	int status = builder_path_round(r, &round);
 	if (status)
 		return status;
-	const http_file *f = builder_uploaded(r, "file");
+	const http_file *f = http_upload(r, "file");
 	size_t len = 0;
 	const char *text = f ? builder_file_text(r, f, &len) : NULL;
 	if (text == NULL)

@@ -529,10 +529,7 @@ static int import_submit(http_req *r)
 		return st;
 	if ((st = survey_page_round_unpublished(r, &round)) != 0)
 		return st;
-	const http_file *file = NULL;
-	for (const http_file *f = r->files; f && file == NULL; f = f->next)
-		if (strcmp(f->field, "file") == 0 && f->size > 0)
-			file = f;
+	const http_file *file = http_upload(r, "file");
 	json_t *d = page_data(r, &round);
 	if (file == NULL) {
 		webform_error(r, d, "file", T(r, "Välj en CSV-fil att läsa in."));

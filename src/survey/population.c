@@ -265,10 +265,7 @@ static int population_submit(http_req *r)
 	if ((st = survey_page_round_unpublished(r, &round)) != 0)
 		return st;
 	json_t *d = json_object(), *issues = json_array();
-	const http_file *file = NULL;
-	for (const http_file *f = r->files; f && file == NULL; f = f->next)
-		if (strcmp(f->field, "file") == 0 && f->size > 0)
-			file = f;
+	const http_file *file = http_upload(r, "file");
 	if (file == NULL) {
 		json_decref(issues);
 		webform_error(r, d, "file", T(r, "Välj en CSV-fil att läsa in."));
