@@ -18,6 +18,7 @@
 
 #include "core/arena.h"
 #include "db/db.h"
+#include "../testdb.h"
 #include "survey/survey.h"
 
 static const char QUESTIONNAIRE[] =
@@ -46,7 +47,7 @@ static const char QUESTIONNAIRE[] =
 #define RESPONDENTS 40
 
 typedef struct fixture {
-	char dir[64];
+	testdb t;
 	db *db;
 	db_conn *c;
 	arena *a;
@@ -70,14 +71,8 @@ static int64_t add_area(db_conn *c, const char *code, const char *name)
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	char url[128], *err = NULL;
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/trygg-test-results-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(url, sizeof(url), "sqlite:%s/r.db", f->dir);
-	f->db = db_open(url, 1, &err);
-	if (f->db == NULL || db_migrate(f->db, "migrations", &err) != 0)
-		fail_msg("cannot open or migrate: %s", err);
+	f->db = testdb_open(&f->t, "results");
 	f->c = db_acquire(f->db);
 	f->a = arena_new();
 	survey_qproblem p;
@@ -93,16 +88,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	char path[128];
 	db_release(f->db, f->c);
-	db_close(f->db);
+	testdb_close(&f->t);
 	arena_free(f->a);
-	static const char *const suffixes[] = { "", "-wal", "-shm" };
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(path, sizeof(path), "%s/r.db%s", f->dir, suffixes[i]);
-		unlink(path);
-	}
-	rmdir(f->dir);
 	free(f);
 	return 0;
 }

@@ -18,10 +18,11 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "db/db.h"
+#include "../testdb.h"
 #include "survey/survey_store.h"
 
 typedef struct fixture {
-	char dir[64];
+	testdb t;
 	db *db;
 	db_conn *c;
 	arena *a;
@@ -33,14 +34,8 @@ typedef struct fixture {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	char url[128], *err = NULL;
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/trygg-test-survey-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(url, sizeof(url), "sqlite:%s/s.db", f->dir);
-	f->db = db_open(url, 1, &err);
-	if (f->db == NULL || db_migrate(f->db, "migrations", &err) != 0)
-		fail_msg("cannot open or migrate: %s", err);
+	f->db = testdb_open(&f->t, "survey");
 	f->c = db_acquire(f->db);
 	f->a = arena_new();
 	buf_init(&f->bank);
@@ -63,17 +58,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	char path[128];
 	db_release(f->db, f->c);
-	db_close(f->db);
+	testdb_close(&f->t);
 	arena_free(f->a);
 	buf_free(&f->bank);
-	static const char *const suffixes[] = { "", "-wal", "-shm" };
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(path, sizeof(path), "%s/s.db%s", f->dir, suffixes[i]);
-		unlink(path);
-	}
-	rmdir(f->dir);
 	free(f);
 	return 0;
 }
