@@ -4,6 +4,17 @@
  * and opens them lazily; a thread that finds none free waits. On a database
  * with one writer at a time (SQLite) it also queues the pool's write
  * transactions on a mutex, so that they wait their turn without polling.
+ *
+ * Group commit (backends with sync_log, i.e. SQLite): a write transaction
+ * commits without waiting for the disk (write_fast), gives the write turn to
+ * the next writer, and then waits in db_commit() until the log holding its
+ * COMMIT is on disk. One waiting thread at a time syncs the log, for every
+ * COMMIT that has returned by then; the others wait for it, and the next
+ * sync covers those that came later. So db_commit() still returns only once
+ * the transaction survives a crash or power loss, exactly as with
+ * synchronous=FULL, but concurrent requests share one fsync instead of
+ * queueing for one each, and no transaction shares another's fate: each is
+ * its own BEGIN … COMMIT.
  */
 #include "db/db_backend.h"
 #include "core/util.h"
@@ -23,6 +34,12 @@ struct db {
 	pthread_mutex_t lock;
 	pthread_cond_t available;
 	pthread_mutex_t write_turn; /* held from db_begin_write() to commit or rollback (one_writer) */
+	/* Group commit: write transactions committed and, of these, the first
+	 * how many are known to be on disk; whether a thread is syncing now. */
+	pthread_mutex_t sync_lock;
+	pthread_cond_t synced;
+	uint64_t committed, durable;
+	bool syncing;
 };
 
 void db_set_error(db_conn *c, const char *fmt, ...)
@@ -52,6 +69,8 @@ db *db_open(const char *url, int pool_size, char **err)
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->available, NULL);
 	pthread_mutex_init(&d->write_turn, NULL);
+	pthread_mutex_init(&d->sync_lock, NULL);
+	pthread_cond_init(&d->synced, NULL);
 	/* Open one connection now so that a wrong URL is reported at once. */
 	db_conn *c = be->connect(url, err);
 	if (c == NULL) {
@@ -95,6 +114,8 @@ void db_close(db *d)
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->available);
 	pthread_mutex_destroy(&d->write_turn);
+	pthread_mutex_destroy(&d->sync_lock);
+	pthread_cond_destroy(&d->synced);
 	free(d->url);
 	free(d);
 }
@@ -179,18 +200,66 @@ static void write_turn_end(db_conn *c)
 	}
 }
 
+/* Ends the fast commit mode of a group-commit transaction (after COMMIT or
+ * ROLLBACK). Returns 0 or -1. */
+static int group_end(db_conn *c)
+{
+	if (!c->group_commit)
+		return 0;
+	c->group_commit = false;
+	return c->be->write_safe(c);
+}
+
 int db_begin_write(db_conn *c)
 {
 	/* A second BEGIN on the same connection is the database's error to report, not a deadlock. */
-	if (c->be->one_writer && c->pool && !c->holds_write_turn && !c->in_transaction) {
+	if (c->in_transaction)
+		return db_transaction_sql(c, c->be->begin_write_sql, true);
+	if (c->be->sync_log && c->pool) {
+		if (c->be->write_fast(c) != 0)
+			return -1;
+		c->group_commit = true;
+	}
+	if (c->be->one_writer && c->pool && !c->holds_write_turn) {
 		pthread_mutex_lock(&c->pool->write_turn);
 		c->holds_write_turn = true;
 	}
 	if (db_transaction_sql(c, c->be->begin_write_sql, true) != 0) {
 		write_turn_end(c);
+		group_end(c);
 		return -1;
 	}
 	return 0;
+}
+
+/* Waits until the COMMIT numbered mine is on disk, syncing the log itself
+ * when no other thread is doing so. Returns 0, or -1 when the sync failed. */
+static int group_sync(db_conn *c, uint64_t mine)
+{
+	db *d = c->pool;
+	int rc = 0;
+	pthread_mutex_lock(&d->sync_lock);
+	while (d->durable < mine) {
+		if (d->syncing) {
+			pthread_cond_wait(&d->synced, &d->sync_lock);
+			continue;
+		}
+		d->syncing = true;
+		uint64_t upto = d->committed; /* every one of these has returned from COMMIT */
+		pthread_mutex_unlock(&d->sync_lock);
+		int synced = c->be->sync_log(c);
+		pthread_mutex_lock(&d->sync_lock);
+		d->syncing = false;
+		if (synced == 0 && upto > d->durable)
+			d->durable = upto;
+		pthread_cond_broadcast(&d->synced);
+		if (synced != 0) {
+			rc = -1; /* the waiting threads try again themselves */
+			break;
+		}
+	}
+	pthread_mutex_unlock(&d->sync_lock);
+	return rc;
 }
 
 int db_commit(db_conn *c)
@@ -199,8 +268,19 @@ int db_commit(db_conn *c)
 		db_rollback(c);
 		return -1;
 	}
+	if (!c->group_commit) {
+		write_turn_end(c);
+		return 0;
+	}
+	db *d = c->pool;
+	pthread_mutex_lock(&d->sync_lock);
+	uint64_t mine = ++d->committed;
+	pthread_mutex_unlock(&d->sync_lock);
 	write_turn_end(c);
-	return 0;
+	int rc = group_sync(c, mine);
+	if (group_end(c) != 0)
+		rc = -1;
+	return rc;
 }
 
 int db_rollback(db_conn *c)
@@ -211,6 +291,8 @@ int db_rollback(db_conn *c)
 	int rc = c->be->exec(c, "ROLLBACK");
 	c->in_transaction = false;
 	write_turn_end(c);
+	if (group_end(c) != 0)
+		rc = -1;
 	memcpy(c->errmsg, saved, sizeof(saved));
 	return rc;
 }

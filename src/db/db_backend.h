@@ -18,6 +18,7 @@ struct db_conn {
 	struct db_conn *next_free; /* pool free list, owned by db.c */
 	bool in_transaction;
 	bool holds_write_turn;     /* holds pool->write_turn (one_writer backends) */
+	bool group_commit;         /* the open write transaction commits with the group (see db.c) */
 	bool conflict;             /* last error was a uniqueness violation */
 	char errmsg[512];
 	/* Prepared statements by SQL text, owned by db.c (db_prepare). */
@@ -67,6 +68,14 @@ struct db_backend {
 	 * pool's writers on a mutex, instead of letting all but one fail to get
 	 * the lock and poll for it in sleeps of up to 100 ms (the busy timeout). */
 	bool one_writer;
+	/* Group commit (NULL: the database makes each commit durable itself).
+	 * write_fast() is called before a write transaction begins and makes its
+	 * COMMIT return before the log is on disk; write_safe() undoes that after
+	 * the COMMIT or ROLLBACK; sync_log() puts every COMMIT that has returned
+	 * on disk (on any connection of the file). Each returns 0 or -1. */
+	int (*write_fast)(db_conn *c);
+	int (*write_safe)(db_conn *c);
+	int (*sync_log)(db_conn *c);
 	/* Takes and gives back the lock that serialises migrations across processes. */
 	int (*lock_migrations)(db_conn *c);
 	int (*unlock_migrations)(db_conn *c);
