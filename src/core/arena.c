@@ -50,6 +50,27 @@ void arena_free(arena *a)
 	free(a);
 }
 
+void arena_reset(arena *a)
+{
+	for (struct arena_defer *d = a->defers; d; d = d->next)
+		d->fn(d->data);
+	a->defers = NULL;
+	/* Keep one ordinary block for what comes next; free the others. */
+	struct arena_block *keep = NULL, *b = a->head;
+	while (b) {
+		struct arena_block *next = b->next;
+		if (keep == NULL && b->size == ARENA_BLOCK) {
+			keep = b;
+			keep->used = 0;
+			keep->next = NULL;
+		} else {
+			free(b);
+		}
+		b = next;
+	}
+	a->head = keep;
+}
+
 void *arena_alloc(arena *a, size_t size)
 {
 	const size_t align = alignof(max_align_t);

@@ -15,6 +15,10 @@ typedef struct arena arena;
 arena *arena_new(void);
 /* Releases the arena and everything allocated from it. NULL is allowed. */
 void arena_free(arena *a);
+/* Runs the deferred actions and releases everything allocated from a, which
+ * stays usable (one block is kept for reuse): for loops that need room for
+ * one item at a time. */
+void arena_reset(arena *a);
 /* Returns size bytes aligned for any type, zero-filled, owned by the arena. */
 void *arena_alloc(arena *a, size_t size);
 char *arena_strdup(arena *a, const char *s);

@@ -38,6 +38,7 @@ static const struct config_key {
 	{ "upload_limit", CONFIG_SIZE, offsetof(config, upload_limit), 1024, 1LL << 31 },
 	{ "upload_file_limit", CONFIG_SIZE, offsetof(config, upload_file_limit), 1024, 1LL << 31 },
 	{ "answer_cache_bytes", CONFIG_SIZE, offsetof(config, answer_cache_bytes), 0, 1LL << 32 },
+	{ "db_cache_bytes", CONFIG_SIZE, offsetof(config, db_cache_bytes), 1 << 20, 1LL << 36 },
 	{ "trust_proxy", CONFIG_BOOL, offsetof(config, trust_proxy), 0, 1 },
 	{ "session_idle_minutes", CONFIG_INT, offsetof(config, session_idle_minutes), 1, 60 * 24 * 30 },
 	{ "session_absolute_hours", CONFIG_INT, offsetof(config, session_absolute_hours), 1, 24 * 90 },
@@ -77,6 +78,7 @@ void config_defaults(config *c)
 	c->upload_limit = 60 * 1024 * 1024;
 	c->upload_file_limit = 12 * 1024 * 1024;
 	c->answer_cache_bytes = 4 * 1024 * 1024;
+	c->db_cache_bytes = 8 * 1024 * 1024;
 	c->trust_proxy = false;
 	c->session_idle_minutes = 60;
 	c->session_absolute_hours = 12;

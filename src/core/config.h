@@ -35,6 +35,7 @@ typedef struct config {
 	size_t upload_limit;
 	size_t upload_file_limit;
 	size_t answer_cache_bytes; /* memory for cached public answers (web/answer_cache.c); 0 = none */
+	size_t db_cache_bytes;     /* SQLite: memory of all connections' page caches together (soft limit) */
 	bool trust_proxy;     /* behind a reverse proxy that sets X-Forwarded-For/-Proto */
 	int session_idle_minutes;
 	int session_absolute_hours;

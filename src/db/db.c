@@ -5,13 +5,23 @@
  * with one writer at a time (SQLite) it also queues the pool's write
  * transactions on a mutex, so that they wait their turn without polling.
  *
- * Group commit (backends with sync_log, i.e. SQLite): a write transaction
- * commits without waiting for the disk (write_fast), gives the write turn to
- * the next writer, and then waits in db_commit() until the log holding its
- * COMMIT is on disk. One waiting thread at a time syncs the log, for every
- * COMMIT that has returned by then; the others wait for it, and the next
- * sync covers those that came later. So db_commit() still returns only once
- * the transaction survives a crash or power loss, exactly as with
+ * On such a database the pool also keeps one writer connection, and every
+ * write transaction runs on it: from db_begin_write() to db_commit() or
+ * db_rollback(), db_prepare(), db_exec_script() and db_errmsg() on the
+ * caller's connection go to the writer, which the write turn hands from
+ * thread to thread. Its page cache therefore stays warm: SQLite empties a
+ * connection's cache whenever another connection has written, so with every
+ * pooled connection writing in turn each write would start by reading its
+ * B-tree pages again. A statement of the writer used by a thread that does
+ * not hold the turn fails (db_step) instead of racing.
+ *
+ * Group commit (backends with sync_log, i.e. SQLite): the writer commits
+ * without waiting for the disk (writer_setup), gives the write turn to the
+ * next writer, and db_commit() then waits until the log holding its COMMIT
+ * is on disk. One waiting thread at a time syncs the log, for every COMMIT
+ * that has returned by then; the others wait for it, and the next sync
+ * covers those that came later. So db_commit() still returns only once the
+ * transaction survives a crash or power loss, exactly as with
  * synchronous=FULL, but concurrent requests share one fsync instead of
  * queueing for one each, and no transaction shares another's fate: each is
  * its own BEGIN … COMMIT.
@@ -20,6 +30,7 @@
 #include "core/util.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +45,8 @@ struct db {
 	pthread_mutex_t lock;
 	pthread_cond_t available;
 	pthread_mutex_t write_turn; /* held from db_begin_write() to commit or rollback (one_writer) */
+	db_conn *writer;            /* one_writer: the connection of every write transaction (owned;
+				     * opened on first use; used only by the holder of write_turn) */
 	/* Group commit: write transactions committed and, of these, the first
 	 * how many are known to be on disk; whether a thread is syncing now. */
 	pthread_mutex_t sync_lock;
@@ -105,6 +118,8 @@ void db_close(db *d)
 {
 	if (d == NULL)
 		return;
+	if (d->writer)
+		db_disconnect(d, d->writer);
 	db_conn *c = d->free_list;
 	while (c) {
 		db_conn *next = c->next_free;
@@ -118,6 +133,12 @@ void db_close(db *d)
 	pthread_cond_destroy(&d->synced);
 	free(d->url);
 	free(d);
+}
+
+void db_set_memory_limit(db *d, int64_t bytes)
+{
+	if (d->be->memory_limit)
+		d->be->memory_limit(bytes);
 }
 
 db_kind db_get_kind(const db *d)
@@ -191,49 +212,86 @@ int db_begin_read(db_conn *c)
 	return db_transaction_sql(c, c->be->begin_read_sql, true);
 }
 
-/* Gives back the pool's write turn when c holds it. */
+/* The connection c's statements run on: the writer during c's write transaction. */
+static db_conn *target(db_conn *c)
+{
+	return c->write_via ? c->write_via : c;
+}
+
+/* The pool's writer connection, opened on first use; the caller holds the
+ * write turn. NULL (with c's error set) when it cannot be opened. */
+static db_conn *writer_of(db_conn *c)
+{
+	db *d = c->pool;
+	if (d->writer != NULL)
+		return d->writer;
+	char *err = NULL;
+	db_conn *w = d->be->connect(d->url, &err);
+	if (w == NULL) {
+		db_set_error(c, "%s", err ? err : "cannot connect");
+		free(err);
+		return NULL;
+	}
+	w->be = d->be;
+	w->pool = d;
+	w->is_writer = true;
+	if (d->be->writer_setup && d->be->writer_setup(w) != 0) {
+		db_set_error(c, "%s", w->errmsg);
+		db_disconnect(d, w);
+		return NULL;
+	}
+	d->writer = w;
+	return w;
+}
+
+/* Ends c's write transaction on the writer (after COMMIT or ROLLBACK): no
+ * statement of it stays open, its last error becomes c's, and the write
+ * turn goes to the next thread. */
 static void write_turn_end(db_conn *c)
 {
+	db_conn *w = c->write_via;
+	if (w != NULL) {
+		for (int i = 0; i < DB_CACHE_BUCKETS; i++)
+			for (db_stmt *s = w->cache[i]; s; s = s->next_cached)
+				w->be->stmt_reset(s);
+		memcpy(c->errmsg, w->errmsg, sizeof(c->errmsg));
+		c->conflict = w->conflict;
+		atomic_store(&w->owner, (uintptr_t)0);
+		c->write_via = NULL;
+	}
 	if (c->holds_write_turn) {
 		c->holds_write_turn = false;
 		pthread_mutex_unlock(&c->pool->write_turn);
 	}
 }
 
-/* Ends the fast commit mode of a group-commit transaction (after COMMIT or
- * ROLLBACK). Returns 0 or -1. */
-static int group_end(db_conn *c)
-{
-	if (!c->group_commit)
-		return 0;
-	c->group_commit = false;
-	return c->be->write_safe(c);
-}
-
 int db_begin_write(db_conn *c)
 {
 	/* A second BEGIN on the same connection is the database's error to report, not a deadlock. */
 	if (c->in_transaction)
-		return db_transaction_sql(c, c->be->begin_write_sql, true);
-	if (c->be->sync_log && c->pool) {
-		if (c->be->write_fast(c) != 0)
-			return -1;
-		c->group_commit = true;
-	}
-	if (c->be->one_writer && c->pool && !c->holds_write_turn) {
+		return db_transaction_sql(target(c), c->be->begin_write_sql, true);
+	if (c->be->one_writer && c->pool) {
 		pthread_mutex_lock(&c->pool->write_turn);
 		c->holds_write_turn = true;
+		db_conn *w = writer_of(c);
+		if (w == NULL) {
+			write_turn_end(c);
+			return -1;
+		}
+		atomic_store(&w->owner, (uintptr_t)pthread_self());
+		c->write_via = w;
 	}
-	if (db_transaction_sql(c, c->be->begin_write_sql, true) != 0) {
+	if (db_transaction_sql(target(c), c->be->begin_write_sql, true) != 0) {
 		write_turn_end(c);
-		group_end(c);
 		return -1;
 	}
+	c->in_transaction = true;
 	return 0;
 }
 
 /* Waits until the COMMIT numbered mine is on disk, syncing the log itself
- * when no other thread is doing so. Returns 0, or -1 when the sync failed. */
+ * (through c, which may be any connection to the file) when no other thread
+ * is doing so. Returns 0, or -1 when the sync failed. */
 static int group_sync(db_conn *c, uint64_t mine)
 {
 	db *d = c->pool;
@@ -264,11 +322,13 @@ static int group_sync(db_conn *c, uint64_t mine)
 
 int db_commit(db_conn *c)
 {
-	if (db_transaction_sql(c, "COMMIT", false) != 0) {
+	db_conn *t = target(c);
+	if (db_transaction_sql(t, "COMMIT", false) != 0) {
 		db_rollback(c);
 		return -1;
 	}
-	if (!c->group_commit) {
+	c->in_transaction = false;
+	if (!t->is_writer || t->be->sync_log == NULL) {
 		write_turn_end(c);
 		return 0;
 	}
@@ -277,23 +337,22 @@ int db_commit(db_conn *c)
 	uint64_t mine = ++d->committed;
 	pthread_mutex_unlock(&d->sync_lock);
 	write_turn_end(c);
-	int rc = group_sync(c, mine);
-	if (group_end(c) != 0)
-		rc = -1;
-	return rc;
+	return group_sync(c, mine);
 }
 
 int db_rollback(db_conn *c)
 {
 	/* Keep the error that made the caller roll back. */
-	char saved[sizeof(c->errmsg)];
-	memcpy(saved, c->errmsg, sizeof(saved));
-	int rc = c->be->exec(c, "ROLLBACK");
+	db_conn *t = target(c);
+	char saved[sizeof(t->errmsg)];
+	memcpy(saved, t->errmsg, sizeof(saved));
+	bool conflict = t->conflict;
+	int rc = t->be->exec(t, "ROLLBACK");
+	t->in_transaction = false;
 	c->in_transaction = false;
+	memcpy(t->errmsg, saved, sizeof(saved));
+	t->conflict = conflict;
 	write_turn_end(c);
-	if (group_end(c) != 0)
-		rc = -1;
-	memcpy(c->errmsg, saved, sizeof(saved));
 	return rc;
 }
 
@@ -307,6 +366,7 @@ static unsigned db_hash(const char *s)
 
 db_stmt *db_prepare(db_conn *c, const char *sql)
 {
+	c = target(c);
 	unsigned h = db_hash(sql);
 	for (db_stmt *s = c->cache[h]; s; s = s->next_cached) {
 		if (strcmp(s->cache_key, sql) == 0) {
@@ -337,16 +397,25 @@ void db_bind_int(db_stmt *s, int idx, int64_t v) { s->conn->be->bind_int(s, idx,
 void db_bind_double(db_stmt *s, int idx, double v) { s->conn->be->bind_double(s, idx, v); }
 void db_bind_blob(db_stmt *s, int idx, const void *data, size_t len) { s->conn->be->bind_blob(s, idx, data, len); }
 void db_bind_null(db_stmt *s, int idx) { s->conn->be->bind_null(s, idx); }
-int db_step(db_stmt *s) { return s->conn->be->step(s); }
+int db_step(db_stmt *s)
+{
+	db_conn *c = s->conn;
+	if (c->is_writer && atomic_load(&c->owner) != (uintptr_t)pthread_self()) {
+		/* Prepared in a write transaction that has ended: another thread may own the writer now. */
+		fprintf(stderr, "trygg: database: a statement of an ended write transaction was used: %s\n", s->sql);
+		return DB_ERROR;
+	}
+	return c->be->step(s);
+}
 bool db_column_is_null(db_stmt *s, int col) { return s->conn->be->column_is_null(s, col); }
 const char *db_column_text(db_stmt *s, int col) { return s->conn->be->column_text(s, col); }
 int64_t db_column_int(db_stmt *s, int col) { return s->conn->be->column_int(s, col); }
 double db_column_double(db_stmt *s, int col) { return s->conn->be->column_double(s, col); }
 const void *db_column_blob(db_stmt *s, int col, size_t *len) { return s->conn->be->column_blob(s, col, len); }
 int64_t db_changes(db_stmt *s) { return s->conn->be->changes(s); }
-int db_exec_script(db_conn *c, const char *sql) { return c->be->exec(c, sql); }
-const char *db_errmsg(db_conn *c) { return c->errmsg; }
-bool db_error_is_conflict(db_conn *c) { return c->conflict; }
+int db_exec_script(db_conn *c, const char *sql) { return c->be->exec(target(c), sql); }
+const char *db_errmsg(db_conn *c) { return target(c)->errmsg; }
+bool db_error_is_conflict(db_conn *c) { return target(c)->conflict; }
 
 bool db_ping(db_conn *c)
 {

@@ -35,6 +35,12 @@ enum db_step_result { DB_ERROR = -1, DB_DONE = 0, DB_ROW = 1 };
  * or caller-freed message, see below) on failure. *err, when set, is
  * allocated and the caller frees it. */
 db *db_open(const char *url, int pool_size, char **err);
+/* SQLite: the memory SQLite may use in this process, all connections
+ * together, before it reuses its cached pages instead of growing
+ * (sqlite3_soft_heap_limit64; SQLite is one per process, so the last call
+ * counts). Without it each connection may cache 2 MB, and a server has
+ * threads + 3 of them. PostgreSQL: nothing (the server keeps the cache). */
+void db_set_memory_limit(db *d, int64_t bytes);
 /* Closes every connection and frees the pool. NULL is allowed. */
 void db_close(db *d);
 db_kind db_get_kind(const db *d);

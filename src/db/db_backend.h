@@ -18,7 +18,10 @@ struct db_conn {
 	struct db_conn *next_free; /* pool free list, owned by db.c */
 	bool in_transaction;
 	bool holds_write_turn;     /* holds pool->write_turn (one_writer backends) */
-	bool group_commit;         /* the open write transaction commits with the group (see db.c) */
+	struct db_conn *write_via; /* one_writer: the pool's writer while this connection's write
+				    * transaction runs (not owned), else NULL */
+	bool is_writer;            /* this is a pool's writer connection */
+	_Atomic uintptr_t owner;   /* writer: the thread holding the write turn (pthread_t), or 0 */
 	bool conflict;             /* last error was a uniqueness violation */
 	char errmsg[512];
 	/* Prepared statements by SQL text, owned by db.c (db_prepare). */
@@ -69,12 +72,13 @@ struct db_backend {
 	 * the lock and poll for it in sleeps of up to 100 ms (the busy timeout). */
 	bool one_writer;
 	/* Group commit (NULL: the database makes each commit durable itself).
-	 * write_fast() is called before a write transaction begins and makes its
-	 * COMMIT return before the log is on disk; write_safe() undoes that after
-	 * the COMMIT or ROLLBACK; sync_log() puts every COMMIT that has returned
-	 * on disk (on any connection of the file). Each returns 0 or -1. */
-	int (*write_fast)(db_conn *c);
-	int (*write_safe)(db_conn *c);
+	 * writer_setup() is called once on the pool's writer connection and makes
+	 * its COMMITs return before the log is on disk; sync_log() puts every
+	 * COMMIT that has returned on disk, through any connection c of the file
+	 * (not the writer, which another thread may be using). 0 or -1. */
+	int (*writer_setup)(db_conn *c);
+	/* See db_set_memory_limit(); NULL when the backend has nothing to limit. */
+	void (*memory_limit)(int64_t bytes);
 	int (*sync_log)(db_conn *c);
 	/* Takes and gives back the lock that serialises migrations across processes. */
 	int (*lock_migrations)(db_conn *c);

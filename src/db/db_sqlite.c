@@ -6,13 +6,13 @@
  * wait for each other instead of failing; foreign keys are enforced.
  * Statements are cached per connection by db.c.
  *
- * Write transactions of a pool take part in db.c's group commit: they run
- * with synchronous=NORMAL (in WAL mode the COMMIT then appends to the log
- * without waiting for the disk), and db_commit() returns only after
+ * A pool's write transactions run on its writer connection (db.c), which
+ * has synchronous=NORMAL: in WAL mode its COMMIT appends to the log without
+ * waiting for the disk, and db_commit() returns only after
  * sqlite_sync_log() has synced the log — SQLite's own xSync on the WAL file,
  * the call synchronous=FULL makes at each COMMIT. A checkpoint that restarts
  * the log syncs the database file first (NORMAL does that too), so nothing
- * committed is lost in between. Statements outside write transactions keep
+ * committed is lost in between. Every other connection keeps
  * synchronous=FULL.
  */
 #include "db/db_backend.h"
@@ -34,7 +34,6 @@ typedef struct sqlite_stmt {
 typedef struct sqlite_conn {
 	struct db_conn base;
 	sqlite3 *handle;
-	sqlite3_stmt *sync_normal, *sync_full; /* PRAGMA synchronous, prepared once (owned) */
 } sqlite_conn;
 
 static void sqlite_note_error(sqlite_conn *c)
@@ -84,8 +83,6 @@ static db_conn *sqlite_connect(const char *url, char **err)
 static void sqlite_disconnect(db_conn *base)
 {
 	sqlite_conn *c = (sqlite_conn *)base;
-	sqlite3_finalize(c->sync_normal);
-	sqlite3_finalize(c->sync_full);
 	sqlite3_close(c->handle);
 	free(c);
 }
@@ -213,32 +210,11 @@ static int sqlite_exec(db_conn *base, const char *sql)
 	return 0;
 }
 
-/* Runs "PRAGMA synchronous=…" from *stmt, preparing it on first use. */
-static int sqlite_pragma(sqlite_conn *c, sqlite3_stmt **stmt, const char *sql)
+/* The pool's writer: its COMMITs append to the log without waiting for the
+ * disk; db_commit() waits for sqlite_sync_log() instead. */
+static int sqlite_writer_setup(db_conn *base)
 {
-	if (*stmt == NULL && sqlite3_prepare_v3(c->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK) {
-		sqlite_note_error(c);
-		return -1;
-	}
-	int rc = sqlite3_step(*stmt);
-	sqlite3_reset(*stmt);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		sqlite_note_error(c);
-		return -1;
-	}
-	return 0;
-}
-
-static int sqlite_write_fast(db_conn *base)
-{
-	sqlite_conn *c = (sqlite_conn *)base;
-	return sqlite_pragma(c, &c->sync_normal, "PRAGMA synchronous=NORMAL");
-}
-
-static int sqlite_write_safe(db_conn *base)
-{
-	sqlite_conn *c = (sqlite_conn *)base;
-	return sqlite_pragma(c, &c->sync_full, "PRAGMA synchronous=FULL");
+	return sqlite_exec(base, "PRAGMA synchronous=NORMAL");
 }
 
 /* Syncs the connection's write-ahead log with SQLite's own VFS call, so that
@@ -250,8 +226,14 @@ static int sqlite_sync_log(db_conn *base)
 	sqlite3_file *wal = NULL;
 	if (sqlite3_file_control(c->handle, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
 	    wal == NULL || wal->pMethods == NULL) {
-		db_set_error(base, "sqlite: the write-ahead log is not open");
-		return -1;
+		/* A connection opens the log with its first read. */
+		if (sqlite_exec(base, "PRAGMA schema_version") != 0)
+			return -1;
+		if (sqlite3_file_control(c->handle, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
+		    wal == NULL || wal->pMethods == NULL) {
+			db_set_error(base, "sqlite: the write-ahead log is not open");
+			return -1;
+		}
 	}
 	int rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
 	if (rc != SQLITE_OK) {
@@ -259,6 +241,11 @@ static int sqlite_sync_log(db_conn *base)
 		return -1;
 	}
 	return 0;
+}
+
+static void sqlite_memory_limit(int64_t bytes)
+{
+	sqlite3_soft_heap_limit64(bytes);
 }
 
 /* SQLite serialises writers itself: BEGIN IMMEDIATE in db_migrate is the lock. */
@@ -297,8 +284,8 @@ const struct db_backend db_sqlite_backend = {
 	.begin_read_sql = "BEGIN",
 	.begin_write_sql = "BEGIN IMMEDIATE",
 	.one_writer = true,
-	.write_fast = sqlite_write_fast,
-	.write_safe = sqlite_write_safe,
+	.writer_setup = sqlite_writer_setup,
+	.memory_limit = sqlite_memory_limit,
 	.sync_log = sqlite_sync_log,
 	.lock_migrations = sqlite_lock_migrations,
 	.unlock_migrations = sqlite_unlock_migrations,

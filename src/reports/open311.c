@@ -5,6 +5,9 @@
  *
  * Every answer is built once as a jansson value and written either as JSON
  * or, through report_xml_write(), as XML, so the two formats cannot drift.
+ * Lists are written item by item (list_begin/list_item/list_end): each
+ * request is a small jansson value, written into the answer and freed at
+ * once, so a page of 1,000 requests never exists as one tree.
  * The API is liberal in what it accepts (see ../shared/domain/open311.md):
  * parameters in the query or the body, an empty parameter counts as absent,
  * attribute[code] and attribute[code][], repeated media_url, and photos
@@ -37,7 +40,11 @@ typedef struct api {
 	http_req *r;
 	enum open311_format fmt;
 	const char *name; /* the resource name without the format suffix */
+	const char *list; /* the list being written (list_begin), its root element */
+	size_t items;     /* items written to it so far */
 } api;
+
+#define JSON_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10))
 
 /* Splits "requests.json" into name and format. Returns 0, or -1 for an unknown suffix. */
 static int api_init(http_req *r, const char *file, api *out)
@@ -63,7 +70,7 @@ static int api_send(api *x, int status, const char *root, json_t *value)
 	http_req *r = x->r;
 	buf_reset(&r->body);
 	if (x->fmt == FMT_JSON) {
-		char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
+		char *text = json_dumps(value, JSON_FLAGS);
 		if (text == NULL)
 			fatal("out of memory");
 		buf_puts(&r->body, text);
@@ -76,6 +83,59 @@ static int api_send(api *x, int status, const char *root, json_t *value)
 		r->content_type = "text/xml; charset=utf-8";
 	}
 	json_decref(value);
+	http_set_header(r, "Access-Control-Allow-Origin", "*");
+	return status;
+}
+
+/* ---- lists, written item by item ---- */
+
+static int append_json(const char *text, size_t len, void *ud)
+{
+	buf_append(ud, text, len);
+	return 0;
+}
+
+/* Starts a list answer whose root is list ("service_requests"). The same
+ * bytes as api_send() of the whole list. */
+static void list_begin(api *x, const char *list)
+{
+	buf *out = &x->r->body;
+	buf_reset(out);
+	x->list = list;
+	x->items = 0;
+	if (x->fmt == FMT_JSON)
+		buf_putc(out, '[');
+	else
+		buf_printf(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<%s>", list);
+}
+
+/* Writes item (taken) as the next element of the list. */
+static void list_item(api *x, json_t *item)
+{
+	buf *out = &x->r->body;
+	if (x->fmt == FMT_JSON) {
+		if (x->items > 0)
+			buf_putc(out, ',');
+		if (json_dump_callback(item, append_json, out, JSON_FLAGS) != 0)
+			fatal("out of memory");
+	} else {
+		report_xml_write(out, report_xml_item_name(x->list), item);
+	}
+	x->items++;
+	json_decref(item);
+}
+
+/* Ends the list and answers with it. */
+static int list_end(api *x, int status)
+{
+	http_req *r = x->r;
+	if (x->fmt == FMT_JSON) {
+		buf_putc(&r->body, ']');
+		r->content_type = "application/json; charset=utf-8";
+	} else {
+		buf_printf(&r->body, "</%s>\n", x->list);
+		r->content_type = "text/xml; charset=utf-8";
+	}
 	http_set_header(r, "Access-Control-Allow-Origin", "*");
 	return status;
 }
@@ -206,7 +266,8 @@ static int api_service_definition(http_req *r)
 
 typedef struct list_state {
 	http_req *r;
-	json_t *list;
+	api *x;        /* the answer the requests are written to */
+	json_t *list;  /* the notes of one request (add_note) */
 	bool extensions;
 	int failed;
 	const char *agency; /* the municipality's name, read once per answer (NULL: not yet) */
@@ -282,7 +343,7 @@ static json_t *request_json(list_state *st, const report *rep)
 			json_array_append_new(list, json_string(ids[i] > 0 ? photo_url(r, ids[i], false) : urls[i]));
 		json_object_set_new(ext, "photos", list);
 		json_object_set_new(o, "extended_attributes", ext);
-		list_state notes = { r, json_array(), false, 0, NULL };
+		list_state notes = { r, NULL, json_array(), false, 0, NULL };
 		if (report_public_updates(web_db(r), a, rep->id, 0, INT64_MAX, 1000, add_note, &notes) != 0)
 			st->failed = 1;
 		json_object_set_new(o, "notes", notes.list);
@@ -293,7 +354,7 @@ static json_t *request_json(list_state *st, const report *rep)
 static int add_request(void *ud, const report *rep)
 {
 	list_state *st = ud;
-	json_array_append_new(st->list, request_json(st, rep));
+	list_item(st->x, request_json(st, rep));
 	return 0;
 }
 
@@ -346,6 +407,7 @@ static int list_by_ids(api *x, list_state *st, const char *text)
 	http_req *r = x->r;
 	const char *p = text;
 	int n = 0;
+	list_begin(x, "service_requests");
 	while (*p && n < REPORT_IDS_MAX) {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -362,11 +424,9 @@ static int list_by_ids(api *x, list_state *st, const char *text)
 			add_request(st, &rep);
 		n++;
 	}
-	if (st->failed) {
-		json_decref(st->list);
+	if (st->failed)
 		return api_error(x, 500, "database error");
-	}
-	return api_send(x, 200, "service_requests", st->list);
+	return list_end(x, 200);
 }
 
 /* Reads the filters of GET requests into *q. Returns NULL, or the error text. */
@@ -439,21 +499,18 @@ static bool wants_extensions(http_req *r)
 static int requests_list(api *x)
 {
 	http_req *r = x->r;
-	list_state st = { r, json_array(), wants_extensions(r), 0, NULL };
+	list_state st = { r, x, NULL, wants_extensions(r), 0, NULL };
 	const char *ids = param(r, "service_request_id");
 	if (ids)
 		return list_by_ids(x, &st, ids);
 	report_query q = { 0 };
 	const char *problem = read_query(r, &q);
-	if (problem) {
-		json_decref(st.list);
+	if (problem)
 		return api_error(x, 400, problem);
-	}
-	if (report_search(web_db(r), r->arena, &q, add_request, &st) != 0 || st.failed) {
-		json_decref(st.list);
+	list_begin(x, "service_requests");
+	if (report_search(web_db(r), &q, add_request, &st) != 0 || st.failed)
 		return api_error(x, 500, "database error");
-	}
-	return api_send(x, 200, "service_requests", st.list);
+	return list_end(x, 200);
 }
 
 /* GET /open311/v2/requests/{id}.{fmt} */
@@ -471,9 +528,12 @@ static int api_request_one(http_req *r)
 		return api_error(&x, 500, "database error");
 	if (rc == 0)
 		return api_error(&x, 404, "service_request_id not found");
-	list_state st = { r, json_array(), wants_extensions(r), 0, NULL };
+	list_state st = { r, &x, NULL, wants_extensions(r), 0, NULL };
+	list_begin(&x, "service_requests");
 	add_request(&st, &rep);
-	return api_send(&x, 200, "service_requests", st.list);
+	if (st.failed)
+		return api_error(&x, 500, "database error");
+	return list_end(&x, 200);
 }
 
 /* GET /open311/v2/tokens/{token}.{fmt} */
@@ -508,7 +568,7 @@ static int add_update(void *ud, const report_update *u)
 	json_object_set_new(o, "updated_datetime", json_string(report_iso_time(a, u->at)));
 	json_object_set_new(o, "description", json_string(u->text));
 	json_object_set_new(o, "media_url", json_string(""));
-	json_array_append_new(st->list, o);
+	list_item(st->x, o);
 	return 0;
 }
 
@@ -523,12 +583,11 @@ static int request_updates(api *x)
 		end = INT64_MAX;
 	if (!has_start)
 		start = (has_end ? end : web_now() / 60 * 60) - REPORT_DEFAULT_DAYS * 86400LL;
-	list_state st = { r, json_array(), false, 0, NULL };
-	if (report_public_updates(web_db(r), r->arena, 0, start, end, REPORT_PAGE_SIZE_MAX, add_update, &st) != 0) {
-		json_decref(st.list);
+	list_state st = { r, x, NULL, false, 0, NULL };
+	list_begin(x, "service_request_updates");
+	if (report_public_updates(web_db(r), r->arena, 0, start, end, REPORT_PAGE_SIZE_MAX, add_update, &st) != 0)
 		return api_error(x, 500, "database error");
-	}
-	return api_send(x, 200, "service_request_updates", st.list);
+	return list_end(x, 200);
 }
 
 /* GET /open311/v2/{resource}.{fmt}: discovery, services, requests, servicerequestupdates. */

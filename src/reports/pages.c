@@ -265,7 +265,7 @@ static int form_submit(http_req *r)
 				   .codes = arena_printf(r->arena, ",%s,", cat.code), .open = 1, .radius = true,
 				   .lat = place.lat, .lon = place.lon, .metres = NEARBY_METRES, .limit = NEARBY_MAX };
 		nearby_state st = { r, json_array() };
-		if (report_search(c, r->arena, &q, add_nearby, &st) != 0) {
+		if (report_search(c, &q, add_nearby, &st) != 0) {
 			json_decref(st.list);
 			return webform_failed(r, d);
 		}

@@ -65,12 +65,16 @@ enum report_upload_problem report_photos_receive(http_req *r, const char *const 
 	const char *dir = arena_printf(r->arena, "%s/reports", web_app(r)->cfg->data_dir);
 	*count = 0;
 	*names = arena_alloc(r->arena, (REPORT_PHOTOS_MAX + 1) * sizeof(**names));
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
-		return REPORT_UPLOAD_FAILED;
 	enum report_upload_problem problem = REPORT_UPLOAD_OK;
+	bool dir_made = false;
 	for (const http_file *f = r->files; f && problem == REPORT_UPLOAD_OK; f = f->next) {
 		if (!report_upload_field(fields, f->field) || f->size == 0)
 			continue;
+		if (!dir_made) {
+			if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+				return REPORT_UPLOAD_FAILED;
+			dir_made = true;
+		}
 		if (*count == room || *count == REPORT_PHOTOS_MAX) {
 			problem = REPORT_UPLOAD_TOO_MANY;
 			break;

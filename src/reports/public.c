@@ -78,7 +78,7 @@ static int list_page(http_req *r)
 	list_state st = { r, json_array() };
 	json_t *d = json_object();
 	int n = report_category_list(web_db(r), r->arena, &cats);
-	if (n < 0 || report_search(web_db(r), r->arena, &q, add_row, &st) != 0) {
+	if (n < 0 || report_search(web_db(r), &q, add_row, &st) != 0) {
 		json_decref(st.list);
 		return webform_failed(r, d);
 	}
@@ -113,9 +113,14 @@ static int list_page(http_req *r)
 
 typedef struct map_state {
 	http_req *r;
-	json_t *features;
-	size_t count;
+	size_t count; /* markers seen (the one past MAP_LIMIT is not written) */
 } map_state;
+
+static int append_json(const char *text, size_t len, void *ud)
+{
+	buf_append(ud, text, len);
+	return 0;
+}
 
 static int add_marker(void *ud, const report *rep)
 {
@@ -136,7 +141,12 @@ static int add_marker(void *ud, const report *rep)
 	json_object_set_new(f, "type", json_string("Feature"));
 	json_object_set_new(f, "geometry", g);
 	json_object_set_new(f, "properties", p);
-	json_array_append_new(st->features, f);
+	/* Each feature goes into the answer at once: the collection is never one tree. */
+	if (st->count > 1)
+		buf_putc(&r->body, ',');
+	if (json_dump_callback(f, append_json, &r->body, JSON_COMPACT | JSON_REAL_PRECISION(10)) != 0)
+		fatal("out of memory");
+	json_decref(f);
 	return 0;
 }
 
@@ -182,21 +192,14 @@ static int map_data(http_req *r)
 		buf_puts(&r->body, T(r, "bbox ska vara min_lon,min_lat,max_lon,max_lat."));
 		return 400;
 	}
-	map_state st = { r, json_array(), 0 };
-	if (report_search(web_db(r), r->arena, &q, add_marker, &st) != 0) {
-		json_decref(st.features);
+	map_state st = { r, 0 };
+	buf_reset(&r->body);
+	buf_puts(&r->body, "{\"type\":\"FeatureCollection\",\"features\":[");
+	if (report_search(web_db(r), &q, add_marker, &st) != 0) {
+		buf_reset(&r->body);
 		return 500;
 	}
-	json_t *d = json_object();
-	json_object_set_new(d, "type", json_string("FeatureCollection"));
-	json_object_set_new(d, "features", st.features);
-	json_object_set_new(d, "truncated", json_boolean(st.count > MAP_LIMIT));
-	char *text = json_dumps(d, JSON_COMPACT | JSON_REAL_PRECISION(10));
-	json_decref(d);
-	if (text == NULL)
-		fatal("out of memory");
-	buf_puts(&r->body, text);
-	free(text);
+	buf_printf(&r->body, "],\"truncated\":%s}", st.count > MAP_LIMIT ? "true" : "false");
 	r->content_type = "application/geo+json; charset=utf-8";
 	return 200;
 }
@@ -303,7 +306,7 @@ static int feed(http_req *r)
 	buf_puts(&r->body, "<link rel=\"self\" href=\"");
 	report_xml_escape(&r->body, self, strlen(self));
 	buf_puts(&r->body, "\"/>");
-	if (report_search(web_db(r), r->arena, &q, add_entry, &st) != 0) {
+	if (report_search(web_db(r), &q, add_entry, &st) != 0) {
 		buf_reset(&r->body);
 		return 500;
 	}

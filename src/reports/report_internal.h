@@ -67,6 +67,8 @@ void report_xml_escape(buf *out, const char *s, size_t len);
 /* Writes value as XML element name (lists as repeated children named after
  * the list, see report_status.c), escaped, into out. */
 void report_xml_write(buf *out, const char *name, json_t *value);
+/* The element name of one item of the XML list list ("service_requests" → "request"). */
+const char *report_xml_item_name(const char *list);
 /* True when code is a usable category or attribute code (1–64 of [A-Za-z0-9_-]). */
 bool report_code_valid(const char *code);
 
@@ -158,8 +160,11 @@ typedef struct report_query {
 	int64_t limit, offset;
 } report_query;
 
-/* Calls fn for each report that matches q, newest first. 0, or -1 on error. */
-int report_search(db_conn *c, arena *a, const report_query *q, int (*fn)(void *ud, const report *r), void *ud);
+/* Calls fn for each report that matches q, newest first; the report's
+ * strings are valid only until fn returns (one row at a time is kept, so a
+ * long list costs no more memory than one row). fn returns non-zero to
+ * stop. 0, or -1 on error. */
+int report_search(db_conn *c, const report_query *q, int (*fn)(void *ud, const report *r), void *ud);
 /* The report with id (withdrawn ones too). 1 found, 0 none, -1 error. */
 int report_get(db_conn *c, arena *a, int64_t id, report *out);
 /* The report id of a public token. 1 found, 0 none, -1 error. */

@@ -130,7 +130,7 @@ static const struct {
 	{ "media_urls", "media_url" },
 };
 
-static const char *xml_item_name(const char *list)
+const char *report_xml_item_name(const char *list)
 {
 	for (size_t i = 0; i < ARRAY_LEN(xml_items); i++)
 		if (strcmp(xml_items[i].list, list) == 0)
@@ -172,7 +172,7 @@ void report_xml_write(buf *out, const char *name, json_t *value)
 	} else if (json_is_array(value)) {
 		size_t i;
 		json_t *v;
-		const char *item = xml_item_name(name);
+		const char *item = report_xml_item_name(name);
 		json_array_foreach(value, i, v)
 			report_xml_write(out, item, v);
 	} else if (json_is_string(value)) {

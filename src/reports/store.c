@@ -211,10 +211,16 @@ const char *report_token_hash(arena *a, const char *token)
 
 const char *report_new_token(arena *a)
 {
+	/* 32 symbols: each takes 5 bits of one random byte, so every symbol is
+	 * equally likely (130 bits in all), from one call to the random source. */
 	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
+	_Static_assert(sizeof(alphabet) - 1 == 32, "the token alphabet has 32 symbols");
+	unsigned char bytes[26];
+	randombytes_buf(bytes, sizeof(bytes));
 	char *t = arena_alloc(a, 27);
 	for (int i = 0; i < 26; i++)
-		t[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+		t[i] = alphabet[bytes[i] & 31];
+	t[26] = '\0';
 	return t;
 }
 
@@ -392,11 +398,12 @@ int report_get(db_conn *c, arena *a, int64_t id, report *out)
 	return 1;
 }
 
-int report_search(db_conn *c, arena *a, const report_query *q, int (*fn)(void *ud, const report *r), void *ud)
+int report_search(db_conn *c, const report_query *q, int (*fn)(void *ud, const report *r), void *ud)
 {
 	db_stmt *s = db_prepare(c, SQL_SEARCH);
 	if (s == NULL)
 		return -1;
+	arena *a = NULL; /* one row's strings, emptied after each row (owned) */
 	int i = 1;
 	db_bind_int(s, i++, q->start);
 	db_bind_int(s, i++, q->end);
@@ -439,15 +446,20 @@ int report_search(db_conn *c, arena *a, const report_query *q, int (*fn)(void *u
 	db_bind_int(s, i++, q->limit);
 	db_bind_int(s, i++, q->offset);
 	int rc;
+	a = arena_new();
 	while ((rc = db_step(s)) == DB_ROW) {
 		report r;
 		report_read(s, a, &r);
-		if (fn(ud, &r) != 0) {
+		int stop = fn(ud, &r);
+		arena_reset(a);
+		if (stop != 0) {
 			while (db_step(s) == DB_ROW)
 				;
-			return 0;
+			rc = DB_DONE;
+			break;
 		}
 	}
+	arena_free(a);
 	return rc == DB_ERROR ? -1 : 0;
 }
 

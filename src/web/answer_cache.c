@@ -16,6 +16,13 @@
  * the handler reads can only make the stored answer newer than its stamp, and
  * the next request, which reads the newer generation, does not use it.
  *
+ * Admission. An answer is stored only when its request was seen before
+ * (answer_cache_asked_before(): a table of the hashes of recent requests,
+ * the "doorkeeper" of TinyLFU). A client that asks for a new bounding box on
+ * every request — a map being panned — would otherwise fill the budget with
+ * answers nobody asks for again, pushing out those that are, and cost a copy
+ * of each; with it, one-off answers are built and sent, never kept.
+ *
  * What it does not do: share answers that depend on a login session or an
  * API key (such requests bypass it), or keep answers other than 200.
  */
@@ -29,6 +36,7 @@
 #include <string.h>
 
 #define BUCKETS 1024 /* power of two; chains stay short for a few thousand answers */
+#define ASKED 4096   /* power of two: hashes of recent requests remembered (32 KiB) */
 
 struct answer_cache_entry {
 	struct answer_cache_entry *hash_next;
@@ -48,6 +56,7 @@ struct answer_cache {
 	size_t budget, entry_max, used, count;
 	struct answer_cache_entry *buckets[BUCKETS];
 	struct answer_cache_entry *newest, *oldest;
+	uint64_t asked[ASKED]; /* hashes of requests seen, by hash & (ASKED - 1); 0: none */
 };
 
 static uint64_t key_hash(const char *key, size_t len)
@@ -85,6 +94,19 @@ void answer_cache_free(answer_cache *c)
 	}
 	pthread_mutex_destroy(&c->lock);
 	free(c);
+}
+
+bool answer_cache_asked_before(answer_cache *c, const char *key, size_t key_len)
+{
+	if (c == NULL)
+		return false;
+	uint64_t h = key_hash(key, key_len) | 1; /* never 0, the empty slot */
+	pthread_mutex_lock(&c->lock);
+	uint64_t *slot = &c->asked[h & (ASKED - 1)];
+	bool seen = *slot == h;
+	*slot = h;
+	pthread_mutex_unlock(&c->lock);
+	return seen;
 }
 
 /* Under the lock: the entry of key, or NULL. */
@@ -365,9 +387,14 @@ int web_answer_cached(http_req *r, http_handler handler)
 	answer_cache_view answer = { r->body.data, r->body.len,
 				     r->content_type ? r->content_type : "text/html; charset=utf-8", headers.data,
 				     headers.len };
-	bool stored = answer_cache_put(c, key.data, key.len, generation, &answer);
+	/* Asked before: the key without its minute, so that an answer asked for
+	 * in one minute is kept when asked for again in the next. */
+	const char *timeless = memchr(key.data, '\n', key.len);
+	const char *what = "first";
+	if (answer_cache_asked_before(c, timeless, key.len - (size_t)(timeless - key.data)))
+		what = answer_cache_put(c, key.data, key.len, generation, &answer) ? "miss" : "too-large";
 	buf_free(&headers);
-	http_set_header(r, "X-Answer-Cache", stored ? "miss" : "too-large");
+	http_set_header(r, "X-Answer-Cache", what);
 	http_set_header(r, "ETag", etag);
 	if (etag_matches(r, etag)) {
 		buf_reset(&r->body);

@@ -57,13 +57,22 @@ void answer_cache_release(answer_cache *c, answer_cache_entry *e);
 bool answer_cache_put(answer_cache *c, const char *key, size_t key_len, int64_t generation,
 		      const answer_cache_view *answer);
 
+/* Whether key was asked for before (recently: one remembered hash per slot
+ * of a small table, so a key may be forgotten when another takes its slot);
+ * either way, remembers it now. The wrapper stores only answers asked for
+ * before, so that one-off requests do not push out answers that are asked
+ * for again. False when c is NULL. */
+bool answer_cache_asked_before(answer_cache *c, const char *key, size_t key_len);
+
 /* The bytes and the number of answers held now (for tests and logs). */
 size_t answer_cache_bytes(answer_cache *c);
 size_t answer_cache_count(answer_cache *c);
 
 /* Runs handler for r through the application's answer cache: serves a
  * stored answer when one was built at the current generation, otherwise
- * runs the handler and stores a 200 answer. Use only for GET handlers whose
+ * runs the handler and stores a 200 answer of a request asked for before
+ * (X-Answer-Cache: hit, miss — built and stored —, first — built, kept
+ * only when asked for again —, or too-large). Use only for GET handlers whose
  * answer depends on nothing but the path, the query, the language, the
  * site's origin (Host, https) and the database; requests with a login
  * session, an api_key or a body always run the handler, uncached.

@@ -477,6 +477,8 @@ int app_open(app *a, const config *cfg, char **err)
 		goto out;
 	}
 	a->db = db_open(cfg->database, cfg->threads + 2, err);
+	if (a->db != NULL)
+		db_set_memory_limit(a->db, (int64_t)cfg->db_cache_bytes);
 	if (a->db == NULL)
 		goto out;
 	buf_printf(&path, "%s/migrations", cfg->share_dir);

@@ -52,6 +52,37 @@ static void arena_allocates_and_cleans_up(void **state)
 	assert_int_equal(deferred_runs, 2);
 }
 
+/* A reset arena runs its deferred actions, hands out zeroed room again
+ * (from the kept block), and still takes large and small allocations. */
+static void arena_reset_reuses(void **state)
+{
+	arena *a = arena_new();
+	static int one = 1;
+	deferred_runs = 0;
+	arena_defer(a, count_deferred, &one);
+	char *first = arena_alloc(a, 64);
+	memset(first, 'x', 64);
+	assert_non_null(arena_alloc(a, 50000));
+	for (int i = 0; i < 5000; i++)
+		assert_non_null(arena_strdup(a, "row"));
+	arena_reset(a);
+	assert_int_equal(deferred_runs, 1);
+	for (int round = 0; round < 3; round++) {
+		char *p = arena_alloc(a, 64);
+		for (int i = 0; i < 64; i++)
+			assert_int_equal(p[i], 0);
+		memset(p, 'y', 64);
+		assert_string_equal(arena_printf(a, "%d", round), round == 0 ? "0" : round == 1 ? "1" : "2");
+		assert_non_null(arena_alloc(a, 20000));
+		arena_reset(a);
+	}
+	assert_int_equal(deferred_runs, 1);
+	arena_reset(a); /* an empty arena too */
+	assert_non_null(arena_strdup(a, "after"));
+	arena_free(a);
+	assert_int_equal(deferred_runs, 1);
+}
+
 static void utf8_validation(void **state)
 {
 	assert_true(str_valid_utf8("Sävedalen Öjersjö €", strlen("Sävedalen Öjersjö €")));
@@ -98,6 +129,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(buffer_grows_and_escapes),
 		cmocka_unit_test(arena_allocates_and_cleans_up),
+		cmocka_unit_test(arena_reset_reuses),
 		cmocka_unit_test(utf8_validation),
 		cmocka_unit_test(config_file_and_keys),
 	};

@@ -11,6 +11,9 @@
  * before it. After db_commit() returns, the covered mark must have passed
  * the thread's own last write: that is the durability promise, checked for
  * every commit of every thread.
+ *
+ * Every write transaction runs on the pool's writer connection (synchronous
+ * NORMAL, then one shared sync); the callers' own connections stay FULL.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -370,9 +373,10 @@ static void test_every_commit_synced(void **state)
 	db_release(f->db, c);
 }
 
-/* One thread alone: its own commit is synced before db_commit() returns, a
- * write transaction runs with synchronous=NORMAL, and FULL is back after
- * COMMIT, after ROLLBACK, and after a failed statement. */
+/* One thread alone: its own commit is synced before db_commit() returns; a
+ * write transaction runs on the writer (synchronous=NORMAL) and the caller's
+ * connection is FULL outside it: after COMMIT, after ROLLBACK, and after a
+ * failed statement. */
 static void test_one_writer(void **state)
 {
 	fixture *f = *state;
@@ -417,6 +421,67 @@ static void test_one_writer(void **state)
 	db_release(f->db, c);
 }
 
+/* A connection that has done nothing yet commits through the writer and
+ * syncs the log through itself. */
+static void test_fresh_connection(void **state)
+{
+	fixture *f = *state;
+	db_conn *first = db_acquire(f->db); /* the one db_open() made */
+	db_conn *c = db_acquire(f->db);     /* opened now */
+	assert_non_null(first);
+	assert_non_null(c);
+	assert_int_equal(db_begin_write(c), 0);
+	db_stmt *s = db_prepare(c, "INSERT INTO t (who, n) VALUES (300, 1)");
+	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_commit(c), 0);
+	assert_true(atomic_load(&wal_synced) >= last_write);
+	s = db_prepare(first, "SELECT COUNT(*) FROM t WHERE who = 300");
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_int_equal(db_column_int(s, 0), 1);
+	db_step(s);
+	db_release(f->db, c);
+	db_release(f->db, first);
+}
+
+/* A statement prepared in a write transaction cannot be used after it. */
+static void test_statement_after_commit(void **state)
+{
+	fixture *f = *state;
+	db_conn *c = db_acquire(f->db);
+	assert_int_equal(db_begin_write(c), 0);
+	db_stmt *s = db_prepare(c, "INSERT INTO t (who, n) VALUES (400, 1)");
+	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_commit(c), 0);
+	db_bind_int(s, 1, 2);
+	assert_int_equal(db_step(s), DB_ERROR);
+	/* The connection's own statements work as before. */
+	s = db_prepare(c, "SELECT COUNT(*) FROM t WHERE who = 400");
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_int_equal(db_column_int(s, 0), 1);
+	db_step(s);
+	db_release(f->db, c);
+}
+
+/* An error inside a write transaction is the caller's connection's error,
+ * during the transaction and after the rollback. */
+static void test_error_reaches_caller(void **state)
+{
+	fixture *f = *state;
+	db_conn *c = db_acquire(f->db);
+	assert_int_equal(db_exec_script(c, "CREATE UNIQUE INDEX t_who_n ON t(who, n)"), 0);
+	assert_int_equal(db_begin_write(c), 0);
+	db_stmt *s = db_prepare(c, "INSERT INTO t (who, n) VALUES (500, 1)");
+	assert_int_equal(db_step(s), DB_DONE);
+	s = db_prepare(c, "INSERT INTO t (who, n) VALUES (500, 1)");
+	assert_int_equal(db_step(s), DB_ERROR);
+	assert_true(db_error_is_conflict(c));
+	assert_non_null(strstr(db_errmsg(c), "UNIQUE"));
+	assert_int_equal(db_rollback(c), 0);
+	assert_true(db_error_is_conflict(c));
+	assert_non_null(strstr(db_errmsg(c), "UNIQUE"));
+	db_release(f->db, c);
+}
+
 /* A connection given back in the middle of a write transaction rolls it
  * back, is FULL again, and the next writer is not kept waiting. */
 static void test_release_in_transaction(void **state)
@@ -444,6 +509,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_commit_synced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_in_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fresh_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_statement_after_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_reaches_caller, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("db group commit (SQLite)", tests, NULL, NULL);
 }

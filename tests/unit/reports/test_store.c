@@ -200,18 +200,18 @@ static void search_filters(void **state)
 	report_query q = { .start = 0, .end = INT64_MAX, .updated_after = INT64_MIN, .updated_before = INT64_MAX,
 			   .codes = ",nedskrapning,", .open = 1, .limit = 10 };
 	int n = 0;
-	assert_int_equal(report_search(f->c, f->a, &q, count_one, &n), 0);
+	assert_int_equal(report_search(f->c, &q, count_one, &n), 0);
 	assert_int_equal(n, 1);
 	q.radius = true;
 	q.lat = 57.74;
 	q.lon = 12.1;
 	q.metres = 1000;
 	n = 0;
-	assert_int_equal(report_search(f->c, f->a, &q, count_one, &n), 0);
+	assert_int_equal(report_search(f->c, &q, count_one, &n), 0);
 	assert_int_equal(n, 0);
 	q.metres = 5000;
 	n = 0;
-	assert_int_equal(report_search(f->c, f->a, &q, count_one, &n), 0);
+	assert_int_equal(report_search(f->c, &q, count_one, &n), 0);
 	assert_int_equal(n, 1);
 }
 
@@ -243,7 +243,7 @@ static void search_bbox_newest_first(void **state)
 			   .codes = "", .open = -1, .bbox = true, .min_lat = 57.735, .max_lat = 57.745, .min_lon = 12.05,
 			   .max_lon = 12.15, .limit = 10 };
 	ids_seen seen = { 0 };
-	assert_int_equal(report_search(f->c, f->a, &q, note_id, &seen), 0);
+	assert_int_equal(report_search(f->c, &q, note_id, &seen), 0);
 	assert_int_equal(seen.n, 3);
 	assert_int_equal(seen.ids[0], inside_newest);
 	assert_int_equal(seen.ids[1], inside_new);
@@ -252,14 +252,14 @@ static void search_bbox_newest_first(void **state)
 	q.limit = 1;
 	q.offset = 1;
 	seen = (ids_seen){ 0 };
-	assert_int_equal(report_search(f->c, f->a, &q, note_id, &seen), 0);
+	assert_int_equal(report_search(f->c, &q, note_id, &seen), 0);
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.ids[0], inside_new);
 	q.min_lon = 12.2; /* the points lie at longitude 12.1 */
 	q.max_lon = 12.3;
 	q.offset = 0;
 	seen = (ids_seen){ 0 };
-	assert_int_equal(report_search(f->c, f->a, &q, note_id, &seen), 0);
+	assert_int_equal(report_search(f->c, &q, note_id, &seen), 0);
 	assert_int_equal(seen.n, 0);
 }
 

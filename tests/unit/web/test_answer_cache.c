@@ -167,6 +167,29 @@ static void several_threads_share_it(void **state)
 	answer_cache_free(c);
 }
 
+/* The doorkeeper: a key is "asked before" from its second time on; a flood
+ * of one-off keys is never admitted, and a key asked twice among them is. */
+static void only_keys_asked_before_are_admitted(void **state)
+{
+	(void)state;
+	answer_cache *c = answer_cache_new(64 * 1024, 16 * 1024);
+	assert_false(answer_cache_asked_before(c, "/a", 2));
+	assert_true(answer_cache_asked_before(c, "/a", 2));
+	assert_true(answer_cache_asked_before(c, "/a", 2));
+	assert_false(answer_cache_asked_before(c, "/b", 2));
+	char key[32];
+	int admitted = 0;
+	for (int i = 0; i < 2000; i++) {
+		snprintf(key, sizeof(key), "/bbox=%d", i);
+		admitted += answer_cache_asked_before(c, key, strlen(key));
+		if (i == 1000)
+			assert_true(answer_cache_asked_before(c, "/b", 2)); /* asked again, among them */
+	}
+	assert_int_equal(admitted, 0);
+	assert_false(answer_cache_asked_before(NULL, "/a", 2));
+	answer_cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +198,7 @@ int main(void)
 		cmocka_unit_test(the_budget_holds_and_the_least_recently_used_go_first),
 		cmocka_unit_test(a_held_entry_outlives_its_eviction),
 		cmocka_unit_test(several_threads_share_it),
+		cmocka_unit_test(only_keys_asked_before_are_admitted),
 	};
 	return cmocka_run_group_tests_name("answer_cache", tests, NULL, NULL);
 }
