@@ -13,7 +13,10 @@
  * connection's cache whenever another connection has written, so with every
  * pooled connection writing in turn each write would start by reading its
  * B-tree pages again. A statement of the writer used by a thread that does
- * not hold the turn fails (db_step) instead of racing.
+ * not hold the turn fails (db_step) instead of racing. When the caller's
+ * connection still has a statement open (a read snapshot), its write
+ * transaction runs on that connection instead, so that what it reads next
+ * includes what it wrote.
  *
  * Group commit (backends with sync_log, i.e. SQLite): the writer commits
  * without waiting for the disk (writer_setup), gives the write turn to the
@@ -273,13 +276,19 @@ int db_begin_write(db_conn *c)
 	if (c->be->one_writer && c->pool) {
 		pthread_mutex_lock(&c->pool->write_turn);
 		c->holds_write_turn = true;
-		db_conn *w = writer_of(c);
-		if (w == NULL) {
-			write_turn_end(c);
-			return -1;
+		/* A statement of c still open holds a snapshot taken before this
+		 * write: c's reads after it would not see it. Such a transaction
+		 * runs on c itself (synchronous=FULL), as reads and writes on one
+		 * connection always see each other. */
+		if (!c->be->reading(c)) {
+			db_conn *w = writer_of(c);
+			if (w == NULL) {
+				write_turn_end(c);
+				return -1;
+			}
+			atomic_store(&w->owner, (uintptr_t)pthread_self());
+			c->write_via = w;
 		}
-		atomic_store(&w->owner, (uintptr_t)pthread_self());
-		c->write_via = w;
 	}
 	if (db_transaction_sql(target(c), c->be->begin_write_sql, true) != 0) {
 		write_turn_end(c);

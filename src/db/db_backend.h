@@ -77,6 +77,8 @@ struct db_backend {
 	 * COMMIT that has returned on disk, through any connection c of the file
 	 * (not the writer, which another thread may be using). 0 or -1. */
 	int (*writer_setup)(db_conn *c);
+	/* True when c has a read transaction open (a statement not yet done). */
+	bool (*reading)(db_conn *c);
 	/* See db_set_memory_limit(); NULL when the backend has nothing to limit. */
 	void (*memory_limit)(int64_t bytes);
 	int (*sync_log)(db_conn *c);

@@ -243,6 +243,12 @@ static int sqlite_sync_log(db_conn *base)
 	return 0;
 }
 
+static bool sqlite_reading(db_conn *base)
+{
+	sqlite_conn *c = (sqlite_conn *)base;
+	return sqlite3_txn_state(c->handle, NULL) != SQLITE_TXN_NONE;
+}
+
 static void sqlite_memory_limit(int64_t bytes)
 {
 	sqlite3_soft_heap_limit64(bytes);
@@ -285,6 +291,7 @@ const struct db_backend db_sqlite_backend = {
 	.begin_write_sql = "BEGIN IMMEDIATE",
 	.one_writer = true,
 	.writer_setup = sqlite_writer_setup,
+	.reading = sqlite_reading,
 	.memory_limit = sqlite_memory_limit,
 	.sync_log = sqlite_sync_log,
 	.lock_migrations = sqlite_lock_migrations,

@@ -482,6 +482,35 @@ static void test_error_reaches_caller(void **state)
 	db_release(f->db, c);
 }
 
+/* A connection with a statement still open (a read snapshot) writes on
+ * itself, so that its next reads see the write; the next write of a
+ * connection without one goes to the writer again. */
+static void test_open_snapshot_writes_on_itself(void **state)
+{
+	fixture *f = *state;
+	db_conn *c = db_acquire(f->db);
+	db_stmt *s = db_prepare(c, "INSERT INTO t (who, n) VALUES (600, 1), (600, 2)");
+	assert_int_equal(db_step(s), DB_DONE);
+	db_stmt *open = db_prepare(c, "SELECT n FROM t WHERE who = 600 ORDER BY n");
+	assert_int_equal(db_step(open), DB_ROW); /* left open */
+	assert_int_equal(db_begin_write(c), 0);
+	assert_int_equal(synchronous_of(c), 2); /* on c itself */
+	s = db_prepare(c, "INSERT INTO t (who, n) VALUES (601, 1)");
+	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_commit(c), 0);
+	assert_int_equal(db_step(open), DB_ROW); /* the open statement goes on */
+	assert_int_equal(db_column_int(open, 0), 2);
+	assert_int_equal(db_step(open), DB_DONE);
+	s = db_prepare(c, "SELECT COUNT(*) FROM t WHERE who = 601");
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_int_equal(db_column_int(s, 0), 1);
+	assert_int_equal(db_step(s), DB_DONE);
+	assert_int_equal(db_begin_write(c), 0);
+	assert_int_equal(synchronous_of(c), 1); /* the writer again */
+	assert_int_equal(db_commit(c), 0);
+	db_release(f->db, c);
+}
+
 /* A connection given back in the middle of a write transaction rolls it
  * back, is FULL again, and the next writer is not kept waiting. */
 static void test_release_in_transaction(void **state)
@@ -512,6 +541,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fresh_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statement_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_reaches_caller, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_snapshot_writes_on_itself, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("db group commit (SQLite)", tests, NULL, NULL);
 }
