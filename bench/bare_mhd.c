@@ -226,7 +226,7 @@ int main(int argc, char **argv)
 		.connection_limit = 1000,
 		.per_ip_limit = 64,
 		.timeout_seconds = 30,
-		.connection_memory = 64 * 1024,
+		.connection_memory = 32 * 1024,
 	};
 	struct sockaddr_in addr;
 	struct MHD_Response *resp = NULL;

@@ -73,12 +73,12 @@ void config_defaults(config *c)
 	c->connection_limit = 1000;
 	c->per_ip_limit = 64;
 	c->timeout_seconds = 30;
-	c->connection_memory = 64 * 1024;
+	c->connection_memory = 32 * 1024;
 	c->body_limit = 256 * 1024;
 	c->upload_limit = 60 * 1024 * 1024;
 	c->upload_file_limit = 12 * 1024 * 1024;
 	c->answer_cache_bytes = 4 * 1024 * 1024;
-	c->db_cache_bytes = 8 * 1024 * 1024;
+	c->db_cache_bytes = 4 * 1024 * 1024;
 	c->trust_proxy = false;
 	c->session_idle_minutes = 60;
 	c->session_absolute_hours = 12;

@@ -44,6 +44,7 @@ static struct {
 	const config *cfg;
 	const mail_job *jobs;
 	size_t job_count;
+	bool curl_ready; /* curl_global_init() done (by the worker thread, its only user) */
 } worker = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 void mail_wake(void)
@@ -126,6 +127,16 @@ static int smtp_send(const smtp_settings *s, arena *a, const char *to, const buf
 	upload u = { message->data, message->len, 0 };
 	struct curl_slist *rcpt = NULL;
 	int rc = -1;
+	/* libcurl (and the TLS library under it, a few MB of pages once started)
+	 * is started with the first message, not with the server: a server that
+	 * sends no mail never pays for it. */
+	if (!worker.curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+			*error = "cannot start libcurl";
+			return -1;
+		}
+		worker.curl_ready = true;
+	}
 	CURL *curl = curl_easy_init();
 	if (curl == NULL) {
 		*error = "cannot start libcurl";
@@ -268,10 +279,6 @@ int mail_worker_start(db *d, const config *cfg, const mail_job *jobs, size_t job
 		*err = xstrdup("too many background jobs");
 		return -1;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		*err = xstrdup("libcurl cannot start");
-		return -1;
-	}
 	worker.d = d;
 	worker.cfg = cfg;
 	worker.jobs = jobs;
@@ -279,7 +286,6 @@ int mail_worker_start(db *d, const config *cfg, const mail_job *jobs, size_t job
 	worker.wake = false;
 	atomic_store(&worker.stopping, false);
 	if (pthread_create(&worker.thread, NULL, worker_main, NULL) != 0) {
-		curl_global_cleanup();
 		*err = xstrdup("cannot start the mail worker thread");
 		return -1;
 	}
@@ -297,5 +303,8 @@ void mail_worker_stop(void)
 	pthread_mutex_unlock(&worker.lock);
 	pthread_join(worker.thread, NULL);
 	worker.running = false;
-	curl_global_cleanup();
+	if (worker.curl_ready) {
+		curl_global_cleanup();
+		worker.curl_ready = false;
+	}
 }

@@ -270,6 +270,7 @@ typedef struct list_state {
 	json_t *list;  /* the notes of one request (add_note) */
 	bool extensions;
 	int failed;
+	arena *row;    /* one request's own strings, emptied after each (owned by the list; NULL: r's arena) */
 	const char *agency; /* the municipality's name, read once per answer (NULL: not yet) */
 } list_state;
 
@@ -294,16 +295,16 @@ static int add_note(void *ud, const report_update *u)
 	return 0;
 }
 
-static const char *photo_url(http_req *r, int64_t id, bool thumb)
+static const char *photo_url(http_req *r, arena *a, int64_t id, bool thumb)
 {
-	return arena_printf(r->arena, "%s/felanmalan/foto/%lld%s.jpg", report_site_origin(r), (long long)id, thumb ? "-t" : "");
+	return arena_printf(a, "%s/felanmalan/foto/%lld%s.jpg", report_site_origin(r), (long long)id, thumb ? "-t" : "");
 }
 
 /* One request in the GeoReport v2 fields (plus extensions). */
 static json_t *request_json(list_state *st, const report *rep)
 {
 	http_req *r = st->r;
-	arena *a = r->arena;
+	arena *a = st->row ? st->row : r->arena;
 	const report_status_info *s = &report_statuses[rep->status];
 	json_t *o = json_object();
 	int64_t *ids;
@@ -330,7 +331,7 @@ static json_t *request_json(list_state *st, const report *rep)
 	json_object_set_new(o, "long", rep->has_point ? json_real(rep->lon) : json_null());
 	const char *media = "";
 	if (photos > 0)
-		media = ids[0] > 0 ? photo_url(r, ids[0], false) : urls[0];
+		media = ids[0] > 0 ? photo_url(r, a, ids[0], false) : urls[0];
 	json_object_set_new(o, "media_url", json_string(media));
 	if (st->extensions) {
 		json_t *ext = json_object(), *list = json_array();
@@ -340,10 +341,10 @@ static json_t *request_json(list_state *st, const report *rep)
 		json_object_set_new(ext, "area", json_string(rep->area_name));
 		json_object_set_new(ext, "supporters", json_integer(rep->supporters));
 		for (int i = 0; i < photos; i++)
-			json_array_append_new(list, json_string(ids[i] > 0 ? photo_url(r, ids[i], false) : urls[i]));
+			json_array_append_new(list, json_string(ids[i] > 0 ? photo_url(r, a, ids[i], false) : urls[i]));
 		json_object_set_new(ext, "photos", list);
 		json_object_set_new(o, "extended_attributes", ext);
-		list_state notes = { r, NULL, json_array(), false, 0, NULL };
+		list_state notes = { r, NULL, json_array(), false, 0, NULL, NULL };
 		if (report_public_updates(web_db(r), a, rep->id, 0, INT64_MAX, 1000, add_note, &notes) != 0)
 			st->failed = 1;
 		json_object_set_new(o, "notes", notes.list);
@@ -355,6 +356,8 @@ static int add_request(void *ud, const report *rep)
 {
 	list_state *st = ud;
 	list_item(st->x, request_json(st, rep));
+	if (st->row)
+		arena_reset(st->row);
 	return 0;
 }
 
@@ -499,7 +502,7 @@ static bool wants_extensions(http_req *r)
 static int requests_list(api *x)
 {
 	http_req *r = x->r;
-	list_state st = { r, x, NULL, wants_extensions(r), 0, NULL };
+	list_state st = { r, x, NULL, wants_extensions(r), 0, NULL, NULL };
 	const char *ids = param(r, "service_request_id");
 	if (ids)
 		return list_by_ids(x, &st, ids);
@@ -508,7 +511,10 @@ static int requests_list(api *x)
 	if (problem)
 		return api_error(x, 400, problem);
 	list_begin(x, "service_requests");
-	if (report_search(web_db(r), &q, add_request, &st) != 0 || st.failed)
+	st.row = arena_new();
+	int rc = report_search(web_db(r), &q, add_request, &st);
+	arena_free(st.row);
+	if (rc != 0 || st.failed)
 		return api_error(x, 500, "database error");
 	return list_end(x, 200);
 }
@@ -528,7 +534,7 @@ static int api_request_one(http_req *r)
 		return api_error(&x, 500, "database error");
 	if (rc == 0)
 		return api_error(&x, 404, "service_request_id not found");
-	list_state st = { r, &x, NULL, wants_extensions(r), 0, NULL };
+	list_state st = { r, &x, NULL, wants_extensions(r), 0, NULL, NULL };
 	list_begin(&x, "service_requests");
 	add_request(&st, &rep);
 	if (st.failed)
@@ -583,7 +589,7 @@ static int request_updates(api *x)
 		end = INT64_MAX;
 	if (!has_start)
 		start = (has_end ? end : web_now() / 60 * 60) - REPORT_DEFAULT_DAYS * 86400LL;
-	list_state st = { r, x, NULL, false, 0, NULL };
+	list_state st = { r, x, NULL, false, 0, NULL, NULL };
 	list_begin(x, "service_request_updates");
 	if (report_public_updates(web_db(r), r->arena, 0, start, end, REPORT_PAGE_SIZE_MAX, add_update, &st) != 0)
 		return api_error(x, 500, "database error");
