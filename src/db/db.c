@@ -34,6 +34,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,19 @@ struct db {
 	pthread_cond_t synced;
 	uint64_t committed, durable;
 	bool syncing;
+	/* Write transactions open on the writer now (0 or 1: the turn), and
+	 * whether the syncing thread waits for the open one's COMMIT (see
+	 * group_sync), signalled on commit_seen (CLOCK_MONOTONIC). */
+	int writing;
+	bool leader_waits;
+	pthread_cond_t commit_seen;
 };
+
+/* How long the thread about to sync waits for a write transaction that is
+ * open at that moment to commit too, so that one sync covers both (the
+ * commit_delay of PostgreSQL). A transaction holds the turn for a fraction
+ * of a millisecond; one that takes longer is not waited for. */
+#define GROUP_WAIT_NS 1000000L
 
 void db_set_error(db_conn *c, const char *fmt, ...)
 {
@@ -87,6 +100,11 @@ db *db_open(const char *url, int pool_size, char **err)
 	pthread_mutex_init(&d->write_turn, NULL);
 	pthread_mutex_init(&d->sync_lock, NULL);
 	pthread_cond_init(&d->synced, NULL);
+	pthread_condattr_t monotonic;
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->commit_seen, &monotonic);
+	pthread_condattr_destroy(&monotonic);
 	/* Open one connection now so that a wrong URL is reported at once. */
 	db_conn *c = be->connect(url, err);
 	if (c == NULL) {
@@ -134,6 +152,7 @@ void db_close(db *d)
 	pthread_mutex_destroy(&d->write_turn);
 	pthread_mutex_destroy(&d->sync_lock);
 	pthread_cond_destroy(&d->synced);
+	pthread_cond_destroy(&d->commit_seen);
 	free(d->url);
 	free(d);
 }
@@ -254,6 +273,12 @@ static void write_turn_end(db_conn *c)
 {
 	db_conn *w = c->write_via;
 	if (w != NULL) {
+		db *d = c->pool;
+		pthread_mutex_lock(&d->sync_lock);
+		d->writing--;
+		if (d->leader_waits)
+			pthread_cond_signal(&d->commit_seen);
+		pthread_mutex_unlock(&d->sync_lock);
 		for (int i = 0; i < DB_CACHE_BUCKETS; i++)
 			for (db_stmt *s = w->cache[i]; s; s = s->next_cached)
 				w->be->stmt_reset(s);
@@ -288,6 +313,9 @@ int db_begin_write(db_conn *c)
 			}
 			atomic_store(&w->owner, (uintptr_t)pthread_self());
 			c->write_via = w;
+			pthread_mutex_lock(&c->pool->sync_lock);
+			c->pool->writing++;
+			pthread_mutex_unlock(&c->pool->sync_lock);
 		}
 	}
 	if (db_transaction_sql(target(c), c->be->begin_write_sql, true) != 0) {
@@ -312,6 +340,20 @@ static int group_sync(db_conn *c, uint64_t mine)
 			continue;
 		}
 		d->syncing = true;
+		if (d->writing > 0) {
+			/* Another transaction is open: let it commit and share this sync. */
+			struct timespec until;
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_nsec += GROUP_WAIT_NS;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			d->leader_waits = true;
+			while (d->writing > 0 && pthread_cond_timedwait(&d->commit_seen, &d->sync_lock, &until) == 0)
+				;
+			d->leader_waits = false;
+		}
 		uint64_t upto = d->committed; /* every one of these has returned from COMMIT */
 		pthread_mutex_unlock(&d->sync_lock);
 		int synced = c->be->sync_log(c);
