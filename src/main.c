@@ -347,6 +347,11 @@ static int cmd_serve(options *o)
 	routes = collect_routes(&a.route_count);
 	auth_password_hooks = tips_auth_hooks; /* officers' tip keys at login and password change */
 	a.routes = routes;
+	static const web_error_format error_formats[] = {
+		{ "/open311/", report_open311_error }, /* GeoReport v2 error lists, for API clients */
+	};
+	a.error_formats = error_formats;
+	a.error_format_count = ARRAY_LEN(error_formats);
 
 	http_server_config hc = {
 		.listen_addr = o->cfg.listen_addr,

@@ -140,6 +140,34 @@ static int list_end(api *x, int status)
 	return status;
 }
 
+static int api_error(api *x, int status, const char *description);
+
+void report_open311_error(http_req *r, int status)
+{
+	static const struct {
+		int status;
+		const char *description;
+	} texts[] = {
+		{ 400, "the request could not be read" },
+		{ 404, "not found" },
+		{ 405, "method not allowed" },
+		{ 413, "the request is too large (a photo or the whole body is over the limit)" },
+		{ 429, "too many requests" },
+		{ 431, "the request's headers are too large" },
+		{ 500, "server error" },
+		{ 503, "the service is unavailable for a moment: try again" },
+	};
+	const char *description = "error";
+	for (size_t i = 0; i < ARRAY_LEN(texts); i++)
+		if (texts[i].status == status)
+			description = texts[i].description;
+	const char *slash = strrchr(r->path, '/');
+	api x;
+	if (api_init(r, slash ? slash + 1 : r->path, &x) != 0)
+		x.fmt = FMT_XML; /* the specification's default format */
+	api_error(&x, status, description);
+}
+
 /* Answers with one error (GeoReport v2 error body). */
 static int api_error(api *x, int status, const char *description)
 {

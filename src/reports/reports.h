@@ -48,6 +48,10 @@ int report_retention_run(db_conn *c, const config *cfg, int64_t now);
 extern const http_route report_routes[];
 extern const size_t report_route_count;
 extern const http_route open311_routes[];
+/* The body of an error under /open311/ that no handler wrote (a body over
+ * the limit, a bad form, an unknown path or method): a GeoReport v2 error
+ * list, in XML or JSON as the path's suffix asks (web_error_format). */
+void report_open311_error(http_req *r, int status);
 extern const size_t open311_route_count;
 extern const http_route report_public_routes[]; /* list, public page, Atom (public.c) */
 extern const size_t report_public_route_count;

@@ -393,6 +393,14 @@ static const struct {
 
 void app_error_page(http_req *r, int status)
 {
+	const app *a = web_app(r);
+	for (size_t i = 0; r->path && i < a->error_format_count; i++) {
+		if (str_starts_with(r->path, a->error_formats[i].prefix)) {
+			a->error_formats[i].write(r, status);
+			r->status = status;
+			return;
+		}
+	}
 	const char *title = N_("Fel"), *message = N_("Något gick fel.");
 	for (size_t i = 0; i < ARRAY_LEN(error_texts); i++) {
 		if (error_texts[i].status == status) {

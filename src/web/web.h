@@ -35,7 +35,16 @@ typedef struct app {
 	const http_route *routes;
 	size_t route_count;
 	struct answer_cache *answer_cache; /* owned; NULL when answer_cache_bytes is 0 */
+	/* Error bodies of their own for paths under a prefix (an API's error
+	 * format), used by app_error_page() instead of the HTML page. */
+	const struct web_error_format *error_formats;
+	size_t error_format_count;
 } app;
+
+typedef struct web_error_format {
+	const char *prefix; /* "/open311/" */
+	void (*write)(http_req *r, int status);
+} web_error_format;
 
 /* Roles a staff member may hold (several at once). */
 enum role {

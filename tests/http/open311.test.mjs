@@ -429,9 +429,32 @@ test('multipart POST: a photo over the upload limit is refused with 413 and noth
     const m = multipart({ api_key: smallKey, service_code: 'klotter', ...INSIDE },
       [{ field: 'media', name: 'stor.png', type: 'image/png', bytes: Buffer.concat([makePng(), crypto.randomBytes(300000)]) }]);
     const res = await request(`${small.url}/open311/v2/requests.json`, { method: 'POST', body: m.body, headers: m.headers });
-    assert.equal(res.status, 413);
+    assertErrors(res, 413, 'json', /too large/);
+    const xml = await request(`${small.url}/open311/v2/requests.xml`, { method: 'POST', body: m.body, headers: m.headers });
+    assertErrors(xml, 413, 'xml', /too large/);
     assert.equal((await small.sql("SELECT COUNT(*) FROM reports WHERE source = 'api'")).trim(), '0');
   } finally {
     await small.stop();
   }
+});
+
+test('errors found before the API sees the request are GeoReport v2 error lists too', async () => {
+  // A body declared over the limit (refused before it is sent), a wrong method, an unknown path.
+  const big = await request(`${server.url}/open311/v2/requests.json`, { method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(200 * 1024 * 1024) }, body: 'a=b' })
+    .catch((e) => e);
+  if (!(big instanceof Error))
+    assertErrors(big, 413, 'json', /too large/);
+  assertErrors(await request(`${server.url}/open311/v2/requests.json`, { method: 'DELETE' }), 405, 'json', /method/);
+  assertErrors(await request(`${server.url}/open311/v2/requests.xml`, { method: 'PUT', body: 'x=1',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 405, 'xml', /method/);
+  assertErrors(await request(`${server.url}/open311/v2/a/b/c.json`), 404, 'json', /not found/);
+  assertErrors(await request(`${server.url}/open311/v2/a/b/c`), 404, 'xml', /not found/);
+  // A malformed form body.
+  assertErrors(await request(`${server.url}/open311/v2/requests.json`, { method: 'POST',
+    headers: { 'Content-Type': 'multipart/form-data; boundary=x' }, body: '--x\r\nbroken' }), 400, 'json', /could not be read/);
+  // Pages outside the API keep the HTML error page.
+  const page = await request(`${server.url}/felanmalan/a/b/c`);
+  assert.equal(page.status, 404);
+  assert.match(page.headers['content-type'], /text\/html/);
 });
