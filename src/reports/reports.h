@@ -33,8 +33,10 @@ typedef struct report_count {
  * Returns 0, or -1 on a database error. */
 int report_counts(db_conn *c, int64_t from, int64_t to, int (*fn)(void *ud, const report_count *row), void *ud);
 
-/* Erases the reporter's name, e-mail, phone, device and account, and what the
- * reporter added privately, of reports closed more than months ago (default
+/* Erases the reporter's name, e-mail, phone, device and account, what the
+ * reporter added privately, and the free-text notes of a forwarding to the
+ * police (which may repeat the reporter's details), of reports closed more
+ * than months ago (default
  * policy: 12), keeping the report itself. For the background worker. Returns
  * the number of reports erased, or -1 on a database error (nothing changed). */
 int report_erase_personal(db_conn *c, int64_t now, int months);

@@ -626,6 +626,11 @@ int report_history(db_conn *c, arena *a, int64_t id, int (*fn)(void *ud, const r
 static const char SQL_ERASE_NOTES[] =
 	"UPDATE report_updates SET text = '' WHERE kind = 'resident' AND report_id IN (SELECT id FROM reports "
 	"WHERE is_open = 0 AND closed_at < ? AND personal_erased_at IS NULL)";
+/* The forwarding's notes between the handläggare and the police may repeat
+ * the reporter's details (with_contact shows them from reports, erased below). */
+static const char SQL_ERASE_POLICE_NOTES[] =
+	"UPDATE report_police SET note = '', received_note = '' WHERE report_id IN (SELECT id FROM reports "
+	"WHERE is_open = 0 AND closed_at < ? AND personal_erased_at IS NULL)";
 static const char SQL_ERASE[] =
 	"UPDATE reports SET reporter_name = '', reporter_email = '', reporter_phone = '', device_id = '', account_id = '', "
 	"personal_erased_at = ? WHERE is_open = 0 AND closed_at < ? AND personal_erased_at IS NULL";
@@ -635,6 +640,9 @@ int report_erase_personal(db_conn *c, int64_t now, int months)
 	int64_t before = now - (int64_t)months * 30 * 86400;
 	db_stmt *s;
 	if (db_begin_write(c) != 0 || (s = db_prepare(c, SQL_ERASE_NOTES)) == NULL)
+		goto fail;
+	db_bind_int(s, 1, before);
+	if (db_step(s) != DB_DONE || (s = db_prepare(c, SQL_ERASE_POLICE_NOTES)) == NULL)
 		goto fail;
 	db_bind_int(s, 1, before);
 	if (db_step(s) != DB_DONE || (s = db_prepare(c, SQL_ERASE)) == NULL)

@@ -277,6 +277,14 @@ static void personal_data_erased_after_retention(void **state)
 	assert_int_equal(db_begin_write(f->c), 0);
 	assert_int_equal(report_insert(f->c, f->a, &n, now - 400 * 86400, &id, &token, &follow), 0);
 	assert_int_equal(report_add_update(f->c, id, now - 399 * 86400, "resident", -1, "Ring mig på 070", false, 0), 0);
+	/* Forwarded to the police with a note that repeats the reporter's number. */
+	db_stmt *s = db_prepare(f->c, "INSERT INTO report_police (report_id, forwarded_at, note, with_contact, received_at, "
+				      "received_note) VALUES (?, ?, 'Anmälaren Anna A, 070, såg bilen', 1, ?, 'Anna A hörd')");
+	assert_non_null(s);
+	db_bind_int(s, 1, id);
+	db_bind_int(s, 2, now - 398 * 86400);
+	db_bind_int(s, 3, now - 397 * 86400);
+	assert_int_equal(db_step(s), DB_DONE);
 	assert_int_equal(db_commit(f->c), 0);
 	assert_int_equal(report_erase_personal(f->c, now, 12), 0); /* still open: kept */
 	assert_int_equal(db_begin_write(f->c), 0);
@@ -291,6 +299,18 @@ static void personal_data_erased_after_retention(void **state)
 	report r;
 	assert_int_equal(report_get(f->c, f->a, id, &r), 1);
 	assert_string_equal(r.description, "x");
+	/* The resident's note and the notes between staff and police are emptied; the forwarding stays. */
+	s = db_prepare(f->c, "SELECT (SELECT COUNT(*) FROM report_updates WHERE report_id = ? AND kind = 'resident' AND text <> ''), "
+			     "note, received_note, with_contact, received_at FROM report_police WHERE report_id = ?");
+	db_bind_int(s, 1, id);
+	db_bind_int(s, 2, id);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_int_equal(db_column_int(s, 0), 0);
+	assert_string_equal(db_column_text(s, 1), "");
+	assert_string_equal(db_column_text(s, 2), "");
+	assert_int_equal(db_column_int(s, 3), 1);
+	assert_int_equal(db_column_int(s, 4), now - 397 * 86400);
+	assert_int_equal(db_step(s), DB_DONE);
 	assert_int_equal(report_erase_personal(f->c, now + 200 * 86400, 12), 0); /* once */
 }
 
