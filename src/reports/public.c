@@ -44,10 +44,14 @@ static void read_filters(http_req *r, report_query *q)
 		q->open = 0;
 	if (area_text && *area_text && (str_to_int64(area_text, &q->area_id) != 0 || q->area_id < 0))
 		q->area_id = -1; /* matches none */
-	if (from && report_parse_time(from, &t) == 0)
+	/* A date is a day as people here count it (config timezone), as on the
+	 * staff's inbox and in the times shown; a full time is taken as it is. */
+	if (from && (report_parse_day(from, 0, &t) == 0 || report_parse_time(from, &t) == 0))
 		q->start = t;
-	if (to && report_parse_time(to, &t) == 0)
-		q->end = t + (strlen(to) == 10 ? 86399 : 0); /* a date: to its end */
+	if (to && report_parse_day(to, 1, &t) == 0)
+		q->end = t - 1; /* to the end of that day */
+	else if (to && report_parse_time(to, &t) == 0)
+		q->end = t;
 }
 
 typedef struct list_state {

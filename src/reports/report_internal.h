@@ -61,6 +61,10 @@ const char *report_iso_time(arena *a, int64_t t);
  * "…:ss", fractions, and "Z" or "±hh:mm"/"±hhmm" (no zone: UTC). Returns 0
  * with *out in UTC seconds, or -1. */
 int report_parse_time(const char *text, int64_t *out);
+/* Reads a date "YYYY-MM-DD" as the start of that day, days_after days later,
+ * in the time zone times are shown in (config timezone: a Swedish day, not a
+ * UTC one). 0, or -1 when it is not a date. */
+int report_parse_day(const char *text, int days_after, int64_t *out);
 /* Appends s escaped for XML text and attribute values; control characters
  * that XML 1.0 does not allow are left out. */
 void report_xml_escape(buf *out, const char *s, size_t len);

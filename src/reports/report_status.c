@@ -69,6 +69,25 @@ static int digits(const char **p, int n, int *v)
 	return 0;
 }
 
+/* Reads a date "YYYY-MM-DD" as the start of that day, days_after days later,
+ * in the time zone that times are shown in (the process's, see config
+ * timezone). 0, or -1 when it is not a date. */
+int report_parse_day(const char *text, int days_after, int64_t *out)
+{
+	int64_t utc;
+	struct tm day;
+	if (strlen(text) != 10 || report_parse_time(text, &utc) != 0)
+		return -1;
+	time_t t = (time_t)utc;
+	gmtime_r(&t, &day);
+	struct tm local = { .tm_year = day.tm_year, .tm_mon = day.tm_mon, .tm_mday = day.tm_mday + days_after, .tm_isdst = -1 };
+	time_t start = mktime(&local);
+	if (start == (time_t)-1)
+		return -1;
+	*out = (int64_t)start;
+	return 0;
+}
+
 int report_parse_time(const char *text, int64_t *out)
 {
 	const char *p = text;

@@ -55,25 +55,6 @@ static const char *view_query(http_req *r)
 	return out;
 }
 
-/* Reads a date "YYYY-MM-DD" as the start of that day, days_after days later,
- * in the time zone that times are shown in (the process's, see config
- * timezone). 0, or -1 when it is not a date. */
-static int read_day(const char *text, int days_after, int64_t *out)
-{
-	int64_t utc;
-	struct tm day;
-	if (strlen(text) != 10 || report_parse_time(text, &utc) != 0)
-		return -1;
-	time_t t = (time_t)utc;
-	gmtime_r(&t, &day);
-	struct tm local = { .tm_year = day.tm_year, .tm_mon = day.tm_mon, .tm_mday = day.tm_mday + days_after, .tm_isdst = -1 };
-	time_t start = mktime(&local);
-	if (start == (time_t)-1)
-		return -1;
-	*out = (int64_t)start;
-	return 0;
-}
-
 /* Reads the inbox's parameters into v. Returns NULL, the problem (translated)
  * for a 400, or "" on a database error. */
 static const char *view_read(http_req *r, inbox_view *v)
@@ -104,12 +85,12 @@ static const char *view_read(http_req *r, inbox_view *v)
 		return T(r, "Okänt område i filtret.");
 	if ((p = http_query(r, "fran")) && *p) {
 		v->from = p;
-		if (read_day(p, 0, &v->f.from) != 0)
+		if (report_parse_day(p, 0, &v->f.from) != 0)
 			return T(r, "Skriv datum som ÅÅÅÅ-MM-DD.");
 	}
 	if ((p = http_query(r, "till")) && *p) {
 		v->to = p;
-		if (read_day(p, 1, &v->f.to) != 0) /* to the end of that day */
+		if (report_parse_day(p, 1, &v->f.to) != 0) /* to the end of that day */
 			return T(r, "Skriv datum som ÅÅÅÅ-MM-DD.");
 	}
 	if ((p = http_query(r, "tilldelad")) && *p) {

@@ -406,6 +406,14 @@ test('the public list, each report\'s public page, and Atom feeds per category a
   assert.ok(list.body.includes(`/felanmalan/arende/${id}`));
   assert.ok(!(await resident().get('/felanmalan/lista?kategori=klotter')).body.includes(`/felanmalan/arende/${id}"`));
   assert.ok(!(await resident().get('/felanmalan/lista?fran=2001-01-01&till=2001-12-31')).body.includes(`/felanmalan/arende/${id}"`));
+  // Dates are Swedish days: 2026-06-10 22:30 UTC is 00:30 on 11 June in Partille.
+  const sent = (await server.sql(`SELECT requested_at FROM reports WHERE id = ${id}`)).trim();
+  await server.sql(`UPDATE reports SET requested_at = ${Date.UTC(2026, 5, 10, 22, 30) / 1000} WHERE id = ${id}`);
+  const listed = async (q) => (await resident().get(`/felanmalan/lista?${q}`)).body.includes(`/felanmalan/arende/${id}"`);
+  assert.ok(await listed('fran=2026-06-11&till=2026-06-11'), 'on the Swedish day it was sent');
+  assert.ok(!(await listed('fran=2026-06-10&till=2026-06-10')), 'not on the UTC day');
+  assert.ok(await listed('fran=2026-06-10T22:00:00Z&till=2026-06-10T23:00:00Z'), 'a full time is taken as it is');
+  await server.sql(`UPDATE reports SET requested_at = ${sent} WHERE id = ${id}`);
   const page = await resident().get(`/felanmalan/arende/${id}`);
   assert.equal(page.status, 200);
   assert.ok(text(page.body).includes('Rostig cykel') && text(page.body).includes('Mottagen'));
