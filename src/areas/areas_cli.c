@@ -14,6 +14,7 @@
 #include "areas/area.h"
 #include "auth/auth.h"
 #include "core/buf.h"
+#include "core/cli.h"
 #include "core/util.h"
 #include "web/i18n.h"
 
@@ -22,35 +23,9 @@
 
 #define DEMO_AREAS_FILE "data/demo/partille_areas.geojson"
 
-/* Prints "trygg: " and message (with arg), then usage, to stderr. Returns 2. */
-static int cli_usage_error(const char *usage, const char *message, const char *arg)
-{
-	fprintf(stderr, "trygg: %s%s%s\n\n%s", message, arg ? " " : "", arg ? arg : "", usage);
-	return 2;
-}
-
-/* The value of an option given as "--name VALUE" or "--name=VALUE" at argv[*i],
- * advancing *i past it; NULL when argv[*i] is not that option. Sets *missing
- * when the option has no value. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-	size_t len = strlen(name);
-	if (strncmp(argv[*i], name, len) != 0)
-		return NULL;
-	if (argv[*i][len] == '=')
-		return argv[*i] + len + 1;
-	if (argv[*i][len] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 int areas_cli_parse(areas_command *cmd, config *cfg, int argc, char **argv, const char *usage)
 {
-	const char *database = NULL, *config_file = NULL;
+	cli_db_options given = { 0 };
 	memset(cmd, 0, sizeof(*cmd));
 	if (argc < 1)
 		return cli_usage_error(usage, "missing 'import' or 'list'", NULL);
@@ -60,7 +35,6 @@ int areas_cli_parse(areas_command *cmd, config *cfg, int argc, char **argv, cons
 		return cli_usage_error(usage, "unknown areas command", cmd->action);
 	for (int i = 1; i < argc; i++) {
 		bool missing = false;
-		const char *v;
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			cmd->help = true;
 			fputs(usage, stdout);
@@ -69,10 +43,8 @@ int areas_cli_parse(areas_command *cmd, config *cfg, int argc, char **argv, cons
 			cmd->replace = true;
 		} else if (import && strcmp(argv[i], "--approximate") == 0) {
 			cmd->approximate = true;
-		} else if ((v = option_value(argc, argv, &i, "--database", &missing)) != NULL) {
-			database = v;
-		} else if ((v = option_value(argc, argv, &i, "--config", &missing)) != NULL) {
-			config_file = v;
+		} else if (cli_db_option(&given, argc, argv, &i, &missing)) {
+			continue;
 		} else if (missing) {
 			return cli_usage_error(usage, "option needs a value:", argv[i]);
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -85,20 +57,7 @@ int areas_cli_parse(areas_command *cmd, config *cfg, int argc, char **argv, cons
 	}
 	if (import && cmd->file == NULL)
 		return cli_usage_error(usage, "'areas import' needs a GeoJSON file", NULL);
-	char *err = NULL;
-	if (config_file && config_load_file(cfg, config_file, &err) != 0) {
-		fprintf(stderr, "trygg: %s\n", err);
-		free(err);
-		return 2;
-	}
-	if (database) {
-		if (!str_starts_with(database, "sqlite:") && !str_starts_with(database, "postgresql://") &&
-		    !str_starts_with(database, "postgres://"))
-			return cli_usage_error(usage, "--database must start with sqlite: or postgresql://, not", database);
-		free(cfg->database);
-		cfg->database = xstrdup(database);
-	}
-	return 0;
+	return cli_db_apply(&given, cfg, usage);
 }
 
 /* The English text of a Swedish message (itself without a catalogue). */

@@ -16,6 +16,7 @@
 
 #include "auth/auth.h"
 #include "core/buf.h"
+#include "core/cli.h"
 #include "core/util.h"
 #include "survey/import.h"
 
@@ -54,82 +55,44 @@ static const char *const csv_error_en[SURVEY_CSV__MAX] = {
 	[SURVEY_CSV_BAD_HEADER] = "the header row cannot be read (quotes or encoding)",
 };
 
-static int usage_error(const char *usage, const char *message, const char *arg)
-{
-	fprintf(stderr, "trygg: %s%s%s\n\n%s", message, arg ? " " : "", arg ? arg : "", usage);
-	return 2;
-}
-
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-	size_t len = strlen(name);
-	if (strncmp(argv[*i], name, len) != 0)
-		return NULL;
-	if (argv[*i][len] == '=')
-		return argv[*i] + len + 1;
-	if (argv[*i][len] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 int survey_cli_parse(survey_command *cmd, config *cfg, int argc, char **argv, const char *usage)
 {
-	const char *database = NULL, *config_file = NULL;
+	cli_db_options given = { 0 };
 	memset(cmd, 0, sizeof *cmd);
 	if (argc < 1)
-		return usage_error(usage, "missing 'import'", NULL);
+		return cli_usage_error(usage, "missing 'import'", NULL);
 	if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
 		cmd->help = true;
 		fputs(usage, stdout);
 		return 0;
 	}
 	if (strcmp(argv[0], "import") != 0)
-		return usage_error(usage, "unknown survey command", argv[0]);
+		return cli_usage_error(usage, "unknown survey command", argv[0]);
 	for (int i = 1; i < argc; i++) {
 		bool missing = false;
-		const char *v;
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			cmd->help = true;
 			fputs(usage, stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--valid-only") == 0) {
 			cmd->valid_only = true;
-		} else if ((v = option_value(argc, argv, &i, "--database", &missing)) != NULL) {
-			database = v;
-		} else if ((v = option_value(argc, argv, &i, "--config", &missing)) != NULL) {
-			config_file = v;
+		} else if (cli_db_option(&given, argc, argv, &i, &missing)) {
+			continue;
 		} else if (missing) {
-			return usage_error(usage, "option needs a value:", argv[i]);
+			return cli_usage_error(usage, "option needs a value:", argv[i]);
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return usage_error(usage, "unknown option", argv[i]);
+			return cli_usage_error(usage, "unknown option", argv[i]);
 		} else if (cmd->round == NULL) {
 			cmd->round = argv[i];
 		} else if (cmd->file == NULL) {
 			cmd->file = argv[i];
 		} else {
-			return usage_error(usage, "unexpected argument", argv[i]);
+			return cli_usage_error(usage, "unexpected argument", argv[i]);
 		}
 	}
 	if (cmd->round == NULL || cmd->file == NULL)
-		return usage_error(usage, "'survey import' needs a round (id or slug) and a CSV file", NULL);
-	char *err = NULL;
-	if (config_file && config_load_file(cfg, config_file, &err) != 0) {
-		fprintf(stderr, "trygg: %s\n", err);
-		free(err);
-		return 2;
-	}
-	if (database) {
-		if (!str_starts_with(database, "sqlite:") && !str_starts_with(database, "postgresql://") &&
-		    !str_starts_with(database, "postgres://"))
-			return usage_error(usage, "--database must start with sqlite: or postgresql://, not", database);
-		free(cfg->database);
-		cfg->database = xstrdup(database);
-	}
-	return 0;
+		return cli_usage_error(usage, "'survey import' needs a round (id or slug) and a CSV file", NULL);
+	return cli_db_apply(&given, cfg, usage);
 }
 
 /* Prints every issue of chk to out. */

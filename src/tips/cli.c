@@ -9,6 +9,7 @@
 #include "tips/tips.h"
 #include "tips/tip_store.h"
 #include "areas/area.h"
+#include "core/cli.h"
 #include "core/util.h"
 #include "demo/demo.h"
 #include "web/web.h"
@@ -65,78 +66,39 @@ typedef struct tips_options {
 	const char *officer;
 } tips_options;
 
-static int usage_error(const char *message, const char *arg)
-{
-	fprintf(stderr, "trygg: %s%s%s\n\n%s", message, arg ? " " : "", arg ? arg : "", tips_usage);
-	return EXIT_USAGE;
-}
-
-/* The value of "--name VALUE" or "--name=VALUE" at argv[*i] (advancing *i), or
- * NULL when argv[*i] is not that option; *missing when the value is missing. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-	size_t len = strlen(name);
-	if (strncmp(argv[*i], name, len) != 0)
-		return NULL;
-	if (argv[*i][len] == '=')
-		return argv[*i] + len + 1;
-	if (argv[*i][len] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 /* Reads the words and options. Returns 0, 1 for --help (printed), or EXIT_USAGE after a message. */
 static int parse(tips_options *o, config *cfg, int argc, char **argv)
 {
-	const char *database = NULL, *config_file = NULL;
+	cli_db_options given = { 0 };
 	memset(o, 0, sizeof(*o));
 	if (argc < 1)
-		return usage_error("missing 'init-key', 'status' or 'retention'", NULL);
+		return cli_usage_error(tips_usage, "missing 'init-key', 'status' or 'retention'", NULL);
 	o->action = argv[0];
 	if (strcmp(o->action, "-h") == 0 || strcmp(o->action, "--help") == 0) {
 		fputs(tips_usage, stdout);
 		return 1;
 	}
 	if (strcmp(o->action, "init-key") != 0 && strcmp(o->action, "status") != 0 && strcmp(o->action, "retention") != 0)
-		return usage_error("unknown tips command", o->action);
+		return cli_usage_error(tips_usage, "unknown tips command", o->action);
 	for (int i = 1; i < argc; i++) {
 		bool missing = false;
 		const char *v;
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			fputs(tips_usage, stdout);
 			return 1;
-		} else if ((v = option_value(argc, argv, &i, "--officer", &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--officer", &missing)) != NULL) {
 			o->officer = v;
-		} else if ((v = option_value(argc, argv, &i, "--database", &missing)) != NULL) {
-			database = v;
-		} else if ((v = option_value(argc, argv, &i, "--config", &missing)) != NULL) {
-			config_file = v;
+		} else if (cli_db_option(&given, argc, argv, &i, &missing)) {
+			continue;
 		} else if (missing) {
-			return usage_error("option needs a value:", argv[i]);
+			return cli_usage_error(tips_usage, "option needs a value:", argv[i]);
 		} else {
-			return usage_error("unexpected argument", argv[i]);
+			return cli_usage_error(tips_usage, "unexpected argument", argv[i]);
 		}
 	}
 	if ((strcmp(o->action, "init-key") == 0) != (o->officer != NULL))
-		return usage_error(o->officer ? "--officer is only for 'init-key'" : "'init-key' needs --officer EMAIL", NULL);
-	char *err = NULL;
-	if (config_file && config_load_file(cfg, config_file, &err) != 0) {
-		fprintf(stderr, "trygg: %s\n", err);
-		free(err);
-		return EXIT_USAGE;
-	}
-	if (database) {
-		if (!str_starts_with(database, "sqlite:") && !str_starts_with(database, "postgresql://") &&
-		    !str_starts_with(database, "postgres://"))
-			return usage_error("--database must start with sqlite: or postgresql://, not", database);
-		free(cfg->database);
-		cfg->database = xstrdup(database);
-	}
-	return 0;
+		return cli_usage_error(tips_usage, o->officer ? "--officer is only for 'init-key'" : "'init-key' needs --officer EMAIL", NULL);
+	return cli_db_apply(&given, cfg, tips_usage);
 }
 
 /* Reads one line of password from standard input into a new string (wipe and free it); NULL when none. */
