@@ -89,12 +89,6 @@ static int api_send(api *x, int status, const char *root, json_t *value)
 
 /* ---- lists, written item by item ---- */
 
-static int append_json(const char *text, size_t len, void *ud)
-{
-	buf_append(ud, text, len);
-	return 0;
-}
-
 /* Starts a list answer whose root is list ("service_requests"). The same
  * bytes as api_send() of the whole list. */
 static void list_begin(api *x, const char *list)
@@ -116,7 +110,7 @@ static void list_item(api *x, json_t *item)
 	if (x->fmt == FMT_JSON) {
 		if (x->items > 0)
 			buf_putc(out, ',');
-		if (json_dump_callback(item, append_json, out, JSON_FLAGS) != 0)
+		if (json_dump_callback(item, report_json_append, out, JSON_FLAGS) != 0)
 			fatal("out of memory");
 	} else {
 		report_xml_write(out, report_xml_item_name(x->list), item);

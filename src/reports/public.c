@@ -120,12 +120,6 @@ typedef struct map_state {
 	size_t count; /* markers seen (the one past MAP_LIMIT is not written) */
 } map_state;
 
-static int append_json(const char *text, size_t len, void *ud)
-{
-	buf_append(ud, text, len);
-	return 0;
-}
-
 static int add_marker(void *ud, const report *rep)
 {
 	map_state *st = ud;
@@ -148,7 +142,7 @@ static int add_marker(void *ud, const report *rep)
 	/* Each feature goes into the answer at once: the collection is never one tree. */
 	if (st->count > 1)
 		buf_putc(&r->body, ',');
-	if (json_dump_callback(f, append_json, &r->body, JSON_COMPACT | JSON_REAL_PRECISION(10)) != 0)
+	if (json_dump_callback(f, report_json_append, &r->body, JSON_COMPACT | JSON_REAL_PRECISION(10)) != 0)
 		fatal("out of memory");
 	json_decref(f);
 	return 0;

@@ -71,6 +71,9 @@ void report_xml_escape(buf *out, const char *s, size_t len);
 /* Writes value as XML element name (lists as repeated children named after
  * the list, see report_status.c), escaped, into out. */
 void report_xml_write(buf *out, const char *name, json_t *value);
+/* json_dump_callback()'s callback that appends to the buf out: list answers
+ * are written item by item into the response body. */
+int report_json_append(const char *text, size_t len, void *out);
 /* The element name of one item of the XML list list ("service_requests" → "request"). */
 const char *report_xml_item_name(const char *list);
 /* True when code is a usable category or attribute code (1–64 of [A-Za-z0-9_-]). */

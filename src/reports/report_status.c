@@ -149,6 +149,12 @@ static const struct {
 	{ "media_urls", "media_url" },
 };
 
+int report_json_append(const char *text, size_t len, void *out)
+{
+	buf_append(out, text, len);
+	return 0;
+}
+
 const char *report_xml_item_name(const char *list)
 {
 	for (size_t i = 0; i < ARRAY_LEN(xml_items); i++)
