@@ -55,7 +55,7 @@
 
 /* Responses are inserted RESPONSE_BATCH at a time and found again by their
  * source_ref "demo-N"; answers ANSWER_BATCH at a time. The multi-row
- * statements repeat a fixed row of placeholders (built once, see batch_sql()). */
+ * statements repeat a fixed row of placeholders (built once, see survey_batch_sql()). */
 static const char SQL_RESPONSE_HEAD[] =
 	"INSERT INTO survey_responses (round_id, mode, status, area_id, base_weight, source_ref, started_at, "
 	"submitted_at, updated_at) VALUES ";
@@ -655,21 +655,6 @@ static int generate(demo_ctx *x, int64_t round_id, const population *pop, bool l
 	return flush(x);
 }
 
-/* head followed by rows copies of row, separated by commas (fixed text, in a). */
-static const char *batch_sql(arena *a, const char *head, const char *row, int rows)
-{
-	buf b = BUF_INIT;
-	buf_puts(&b, head);
-	for (int i = 0; i < rows; i++) {
-		if (i)
-			buf_puts(&b, ", ");
-		buf_puts(&b, row);
-	}
-	const char *sql = arena_strdup(a, b.data);
-	buf_free(&b);
-	return sql;
-}
-
 int survey_demo_load(db_conn *c, const config *cfg, FILE *out)
 {
 	static const struct {
@@ -713,8 +698,8 @@ int survey_demo_load(db_conn *c, const config *cfg, FILE *out)
 	}
 	demo_ctx *x = arena_alloc(a, sizeof *x);
 	memset(x, 0, sizeof *x);
-	*x = (demo_ctx){ .c = c, .a = a, .q = q, .areas = &areas, .g = { 20221001 }, .batch_sql = batch_sql(a, SQL_ANSWER_HEAD, SQL_ANSWER_ROW, ANSWER_BATCH),
-	                 .response_sql = batch_sql(a, SQL_RESPONSE_HEAD, SQL_RESPONSE_ROW, RESPONSE_BATCH) };
+	*x = (demo_ctx){ .c = c, .a = a, .q = q, .areas = &areas, .g = { 20221001 }, .batch_sql = survey_batch_sql(a, SQL_ANSWER_HEAD, SQL_ANSWER_ROW, ANSWER_BATCH),
+	                 .response_sql = survey_batch_sql(a, SQL_RESPONSE_HEAD, SQL_RESPONSE_ROW, RESPONSE_BATCH) };
 	x->shapes = arena_alloc(a, (areas.count + 1) * sizeof *x->shapes);
 	memset(x->shapes, 0, (areas.count + 1) * sizeof *x->shapes);
 	int64_t now = (int64_t)time(NULL);

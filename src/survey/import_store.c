@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "areas/area.h"
 #include "core/util.h"
+#include "survey/survey_store.h"
 
 #define RESPONSE_BATCH 100
 #define RESPONSE_PARAMS 9
@@ -40,21 +41,6 @@ static const char SQL_ANSWER_HEAD[] =
 	"text_review) VALUES ";
 static const char SQL_ANSWER_ROW[] = "(?, ?, ?, ?, ?, ?, ?, ?)";
 
-/* head with rows copies of row (fixed text: only placeholders are repeated). */
-static const char *batch_sql(arena *a, const char *head, const char *row, size_t rows)
-{
-	buf b = BUF_INIT;
-	buf_puts(&b, head);
-	for (size_t i = 0; i < rows; i++) {
-		if (i)
-			buf_puts(&b, ", ");
-		buf_puts(&b, row);
-	}
-	const char *sql = arena_strdup(a, b.data);
-	buf_free(&b);
-	return sql;
-}
-
 static void bind_opt_int(db_stmt *s, int idx, int64_t v)
 {
 	if (v > 0)
@@ -65,7 +51,7 @@ static void bind_opt_int(db_stmt *s, int idx, int64_t v)
 
 static int store_answers(db_conn *c, arena *a, const survey_import_row *rows, size_t n, const int64_t *ids)
 {
-	const char *full_sql = batch_sql(a, SQL_ANSWER_HEAD, SQL_ANSWER_ROW, ANSWER_BATCH);
+	const char *full_sql = survey_batch_sql(a, SQL_ANSWER_HEAD, SQL_ANSWER_ROW, ANSWER_BATCH);
 	const char *sqls[ANSWER_BATCH + 1] = { 0 };
 	size_t row = 0, k = 0; /* the next answer: rows[row].answers[k] */
 	for (;;) {
@@ -85,7 +71,7 @@ static int store_answers(db_conn *c, arena *a, const survey_import_row *rows, si
 		if (m == 0)
 			return 0;
 		if (sqls[m] == NULL)
-			sqls[m] = m == ANSWER_BATCH ? full_sql : batch_sql(a, SQL_ANSWER_HEAD, SQL_ANSWER_ROW, m);
+			sqls[m] = m == ANSWER_BATCH ? full_sql : survey_batch_sql(a, SQL_ANSWER_HEAD, SQL_ANSWER_ROW, m);
 		db_stmt *s = db_prepare(c, sqls[m]);
 		if (s == NULL)
 			return -1;
@@ -125,12 +111,12 @@ int survey_import_store(db_conn *c, arena *a, int64_t round_id, const survey_que
                         const survey_import_row *rows, size_t n, const char *filename, int64_t now)
 {
 	const survey_item *area_item = survey_background_item(q, "area");
-	const char *full_sql = batch_sql(a, SQL_RESPONSE_HEAD, SQL_RESPONSE_ROW, RESPONSE_BATCH);
+	const char *full_sql = survey_batch_sql(a, SQL_RESPONSE_HEAD, SQL_RESPONSE_ROW, RESPONSE_BATCH);
 	const char *sqls[RESPONSE_BATCH + 1] = { 0 };
 	for (size_t done = 0; done < n;) {
 		size_t m = n - done < RESPONSE_BATCH ? n - done : RESPONSE_BATCH;
 		if (sqls[m] == NULL)
-			sqls[m] = m == RESPONSE_BATCH ? full_sql : batch_sql(a, SQL_RESPONSE_HEAD, SQL_RESPONSE_ROW, m);
+			sqls[m] = m == RESPONSE_BATCH ? full_sql : survey_batch_sql(a, SQL_RESPONSE_HEAD, SQL_RESPONSE_ROW, m);
 		db_stmt *s = db_prepare(c, sqls[m]);
 		if (s == NULL)
 			return -1;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/util.h"
 
 const char *const survey_round_status_names[SURVEY_ROUND_STATUS__MAX] = {
@@ -201,6 +202,20 @@ static const char SQL_ANSWERS[] =
 	"WHERE r.round_id = ? AND r.status = 'complete' ORDER BY r.id, a.id";
 static const char SQL_RESPONSE_COUNT[] =
 	"SELECT COUNT(*) FROM survey_responses WHERE round_id = ? AND status = 'complete'";
+
+const char *survey_batch_sql(arena *a, const char *head, const char *row, size_t rows)
+{
+	buf b = BUF_INIT;
+	buf_puts(&b, head);
+	for (size_t i = 0; i < rows; i++) {
+		if (i)
+			buf_puts(&b, ", ");
+		buf_puts(&b, row);
+	}
+	const char *sql = arena_strdup(a, b.data);
+	buf_free(&b);
+	return sql;
+}
 
 int survey_answers_insert(db_conn *c, int64_t response_id, const survey_answer *answers, size_t answer_count)
 {

@@ -90,6 +90,11 @@ int64_t survey_response_insert(db_conn *c, int64_t round_id, const survey_questi
                                const survey_response_meta *meta, const survey_answer *answers,
                                size_t answer_count, int64_t now);
 
+/* The SQL of a multi-row INSERT: head, then rows copies of row separated by
+ * commas (fixed text: only placeholders are repeated), in a. For the bulk
+ * inserts of imports and the demo rounds. */
+const char *survey_batch_sql(arena *a, const char *head, const char *row, size_t rows);
+
 /* Inserts answers as rows of response_id (free text pending review), in the
  * caller's write transaction. 0 or -1. */
 int survey_answers_insert(db_conn *c, int64_t response_id, const survey_answer *answers, size_t answer_count);
